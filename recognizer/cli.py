@@ -1,0 +1,169 @@
+"""Command line: ``recognizer read|train|evaluate|export``.
+
+A thin layer over the library. ``main(argv)`` returns an exit code instead of
+calling ``sys.exit`` so tests can drive it; every user-fixable problem is one
+line on stderr (``path: cause``), never a traceback. Heavy modules (OpenCV,
+onnxruntime, TensorFlow) are imported inside the commands that need them so
+``--help`` and the reading path stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from recognizer import __version__
+from recognizer.errors import RecognizerError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", metavar="PATH",
+                        help="model folder, or a model.json with its .h5 beside it (default: the shipped models/)")
+    parser.add_argument("--runtime", choices=("onnx", "keras"), default="onnx",
+                        help="onnx (fast start, default) or keras (loads TensorFlow)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="recognizer", description="Find and read every handwritten digit in photos and scans."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    read = commands.add_parser("read", help="read the digits in images",
+                               description="Read every handwritten digit in each image.")
+    read.add_argument("inputs", nargs="+", metavar="INPUT",
+                      help="image files, folders, glob patterns, or .txt files listing paths")
+    read.add_argument("--output", "-o", metavar="DIR", default="out",
+                      help="folder for the annotated images (default: ./out)")
+    read.add_argument("--no-save", action="store_true", help="do not write annotated images")
+    read.add_argument("--format", choices=("text", "jsonl"), default="text",
+                      help="text: a summary line per image; jsonl: one JSON object per image")
+    read.add_argument("--min-confidence", type=float, default=0.5, metavar="P",
+                      help="marks read with less confidence are not reported (default 0.5)")
+    _add_model_options(read)
+
+    train = commands.add_parser("train", help="train the CNN on MNIST",
+                                description="Train the digit CNN and write model.json + model.h5 + model.onnx.")
+    train.add_argument("--data", required=True, metavar="DIR", help="folder with the MNIST IDX files")
+    train.add_argument("--output", default=None, metavar="DIR", help="model folder (default: the shipped models/)")
+    train.add_argument("--epochs", type=int, default=None)
+    train.add_argument("--batch-size", type=int, default=None)
+    train.add_argument("--limit", type=int, default=None, metavar="N", help="train on the first N digits only")
+    train.add_argument("--seed", type=int, default=1)
+
+    evaluate = commands.add_parser("evaluate", help="MNIST test accuracy, confusion matrix, curves",
+                                   description="Measure the model on the 10,000 MNIST test digits.")
+    evaluate.add_argument("--data", required=True, metavar="DIR", help="folder with the MNIST IDX files")
+    evaluate.add_argument("--output", default="out/evaluation", metavar="DIR", help="folder for the plots")
+    _add_model_options(evaluate)
+
+    export = commands.add_parser("export", help="(re)build model.onnx from model.json + model.h5")
+    export.add_argument("--model", metavar="PATH", help="model folder or model.json (default: shipped)")
+    return parser
+
+
+# ----------------------------------------------------------------------------
+# Commands
+# ----------------------------------------------------------------------------
+def cmd_read(args: argparse.Namespace) -> int:
+    from recognizer.classify import load_classifier
+    from recognizer.pipeline import Recognizer
+    from recognizer.sinks import AnnotatedImageSink, JsonlSink, summary_line
+    from recognizer.sources import resolve_inputs
+
+    recognizer = Recognizer(load_classifier(args.model, args.runtime), args.min_confidence)
+    images = None if args.no_save else AnnotatedImageSink(Path(args.output))
+    jsonl = JsonlSink(sys.stdout) if args.format == "jsonl" else None
+    failures = 0
+    for item in resolve_inputs(args.inputs):
+        if item.error:
+            from recognizer.types import Reading
+
+            reading, image = Reading(source=item.path, error=item.error), None
+        else:
+            reading, image = recognizer.read_file(item.path)
+        saved = None
+        if reading.error:
+            failures += 1
+            print(f"{reading.source}: {reading.error}", file=sys.stderr)
+        elif images is not None and image is not None:
+            try:
+                saved = images.write(image, reading)
+            except OSError as exc:
+                print(f"{reading.source}: could not save the annotated image ({exc})", file=sys.stderr)
+                failures += 1
+        if jsonl is not None:
+            jsonl.write(reading)
+        elif not reading.error:
+            print(summary_line(reading, saved), flush=True)
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from recognizer import train as training
+    from recognizer.export import export_onnx
+    from recognizer.model_files import default_model_dir
+
+    output = Path(args.output) if args.output else default_model_dir()
+    config = training.TrainConfig(
+        data=Path(args.data),
+        output=output,
+        epochs=args.epochs or training.EPOCHS,
+        batch_size=args.batch_size or training.BATCH_SIZE,
+        limit=args.limit,
+        seed=args.seed,
+    )
+    record = training.train(config)
+    onnx_path = export_onnx(output / "model.json", output / "model.h5", output / "model.onnx")
+    history = record["history"]
+    print(f"trained {config.epochs} epoch(s) on {record['train_size']} digits in {record['seconds']} s; "
+          f"validation accuracy {history['val_accuracy'][-1]:.4f}")
+    print(f"wrote {output / 'model.json'}, {output / 'model.h5'}, {onnx_path}")
+    return EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from recognizer.evaluate import evaluate
+
+    report = evaluate(Path(args.data), args.model, args.runtime, Path(args.output))
+    print(f"MNIST test accuracy: {report['accuracy'] * 100:.2f}% "
+          f"({report['correct']}/{report['total']}) with the {args.runtime} runtime")
+    for name in report["plots"]:
+        print(f"wrote {name}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from recognizer.export import export_onnx
+    from recognizer.model_files import locate
+
+    files = locate(args.model)
+    print(f"wrote {export_onnx(files.json, files.h5, files.onnx)}")
+    return EXIT_OK
+
+
+COMMANDS = {"read": cmd_read, "train": cmd_train, "evaluate": cmd_evaluate, "export": cmd_export}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help and on usage errors
+        return int(exc.code or 0)
+    try:
+        return COMMANDS[args.command](args)
+    except RecognizerError as exc:
+        print(f"recognizer: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("recognizer: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

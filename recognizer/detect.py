@@ -1,0 +1,276 @@
+"""Find the marks on a page that may be digits.
+
+grey -> background/illumination removal -> automatic polarity -> hysteresis
+threshold -> connected components -> drop specks, faint marks, lines and page
+edges -> join broken strokes -> split touching digits.
+
+Everything works on an "ink map": how much darker (or, on boards, lighter)
+each pixel is than the paper around it. That makes one set of thresholds hold
+for a scan, a photo in a shadow and chalk on a blackboard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from recognizer.errors import RecognizerError
+from recognizer.types import Box
+
+WORK_MAX_SIDE = 2000  # detect on at most this many pixels a side (A4 at 150 dpi fits)
+BACKGROUND_SIDE = 256  # the paper's shading is estimated on a small copy
+BACKGROUND_KERNEL = 33  # wider than any stroke at BACKGROUND_SIDE (1/8 of the image)
+NOISE_FLOOR = 10  # ink-map levels that are never ink
+FAINT_RATIO = 0.45  # marks this much fainter than the page's handwriting are not read
+MIN_DIGIT_SIDE = 8  # pixels, at working scale
+LINE_ASPECT = 6.0  # wider than this many heights: a rule, a dash, an underline
+HUGE_HEIGHT_RATIO = 2.6  # taller than this many median heights: an edge or frame
+
+
+@dataclass
+class Candidate:
+    """One possible digit: its box and the ink belonging to it only."""
+
+    box: Box  # working-scale pixels
+    mask: np.ndarray  # bool [h, w]: the pixels of this mark inside its box
+    strength: float  # typical ink level of the mark (ink-map units)
+    parts: list["Candidate"] = field(default_factory=list)  # a cut into digits, if too wide for one
+
+
+@dataclass
+class Detection:
+    ink: np.ndarray  # uint8 ink map at working scale: 0 paper, 255 darkest ink
+    scale: float  # original pixels per working pixel
+    dark_ink: bool  # True for dark ink on light paper
+    threshold: float
+    candidates: list[Candidate]
+
+
+# ----------------------------------------------------------------------------
+# Grey, scale and ink map
+# ----------------------------------------------------------------------------
+def to_gray(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def working_copy(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """Shrink very large images; return the copy and original/working scale."""
+    longest = max(gray.shape)
+    if longest <= WORK_MAX_SIDE:
+        return gray, 1.0
+    factor = WORK_MAX_SIDE / longest
+    small = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    return small, 1.0 / factor
+
+
+def _background_copy(gray: np.ndarray) -> np.ndarray:
+    factor = BACKGROUND_SIDE / max(gray.shape)
+    if factor >= 1.0:
+        return gray
+    return cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+
+
+def is_dark_ink(gray: np.ndarray) -> bool:
+    """Decide the polarity: the paper is the bulk of the image, ink the tail.
+
+    On paper the long tail of grey levels points to black; on a board it
+    points to white.
+    """
+    low, mid, high = np.percentile(_background_copy(gray), [1, 50, 99])
+    return (mid - low) >= (high - mid)
+
+
+def ink_map(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
+    """How far each pixel stands out from the paper (or board) around it.
+
+    A morphological closing (opening on boards) of a small copy wipes out
+    strokes but keeps shading, shadows and two-tone backgrounds; subtracting
+    it leaves the ink alone on a flat zero background.
+    """
+    small = _background_copy(gray)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (BACKGROUND_KERNEL, BACKGROUND_KERNEL))
+    op = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
+    background = cv2.morphologyEx(small, op, kernel, borderType=cv2.BORDER_REPLICATE)
+    background = cv2.GaussianBlur(background, (0, 0), BACKGROUND_KERNEL / 6)
+    if background.shape != gray.shape:
+        background = cv2.resize(background, gray.shape[::-1], interpolation=cv2.INTER_LINEAR)
+    return cv2.subtract(background, gray) if dark_ink else cv2.subtract(gray, background)
+
+
+def choose_threshold(ink: np.ndarray) -> float:
+    """Otsu's threshold among the pixels that stand out of the paper's noise.
+
+    Splitting only the non-paper pixels separates handwriting from faint
+    marks (bleed-through, ruling, pencil smudges) instead of paper from
+    everything.
+    """
+    sample = ink[::2, ::2] if ink.size > 400_000 else ink
+    spread = np.median(np.abs(sample.astype(np.int16) - int(np.median(sample))))
+    floor = max(NOISE_FLOOR, 6.0 * 1.4826 * float(spread))
+    marked = sample[sample > floor]
+    if marked.size < 20:
+        return float(max(floor, 255))
+    otsu, _ = cv2.threshold(marked.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return float(max(otsu, floor))
+
+
+# ----------------------------------------------------------------------------
+# Components and filters
+# ----------------------------------------------------------------------------
+def _components(ink: np.ndarray, threshold: float) -> list[Candidate]:
+    """Hysteresis: grow each stroke down to half the threshold from its core."""
+    low_mask = (ink >= threshold * 0.5).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(low_mask, connectivity=8)
+    seeded = np.zeros(count, dtype=bool)
+    seeded[np.unique(labels[ink >= threshold])] = True
+    seeded[0] = False
+    candidates = []
+    for label in np.flatnonzero(seeded):
+        x, y, w, h, area = (int(v) for v in stats[label])
+        if max(w, h) < MIN_DIGIT_SIDE or area < 12:
+            continue
+        mask = labels[y : y + h, x : x + w] == label
+        strength = float(np.percentile(ink[y : y + h, x : x + w][mask], 75))
+        candidates.append(Candidate(Box(x, y, w, h), mask, strength))
+    return candidates
+
+
+def _drop_lines_and_edges(cands: list[Candidate], shape: tuple[int, int]) -> list[Candidate]:
+    height, width = shape
+    kept = []
+    for c in cands:
+        b = c.box
+        fill = c.mask.mean()
+        is_rule = b.w > LINE_ASPECT * b.h and b.w > 3 * MIN_DIGIT_SIDE
+        spans_page = b.h > 0.8 * height or b.w > 0.8 * width
+        is_frame = spans_page and fill < 0.15
+        touches = (b.x == 0) + (b.y == 0) + (b.right == width) + (b.bottom == height)
+        is_edge = touches >= 1 and (b.h > 0.6 * height or b.w > 0.6 * width) and min(b.w, b.h) < 0.1 * max(b.w, b.h)
+        if not (is_rule or is_frame or is_edge):
+            kept.append(c)
+    return kept
+
+
+def _drop_faint(cands: list[Candidate]) -> list[Candidate]:
+    """Keep the marks written as firmly as the page's handwriting."""
+    if not cands:
+        return cands
+    sized = sorted(cands, key=lambda c: c.box.h, reverse=True)
+    reference = np.median([c.strength for c in sized[: max(3, len(sized) // 4)]])
+    return [c for c in cands if c.strength >= FAINT_RATIO * reference]
+
+
+def _merge(a: Candidate, b: Candidate) -> Candidate:
+    box = a.box.union(b.box)
+    mask = np.zeros((box.h, box.w), dtype=bool)
+    for part in (a, b):
+        oy, ox = part.box.y - box.y, part.box.x - box.x
+        mask[oy : oy + part.box.h, ox : ox + part.box.w] |= part.mask
+    return Candidate(box, mask, max(a.strength, b.strength))
+
+
+def _join_broken(cands: list[Candidate], typical_h: float) -> list[Candidate]:
+    """Join pieces of one digit (a 5's flag, a 4's open top, a broken stroke).
+
+    Two marks are joined when they overlap in x by half the narrower one, sit
+    within a quarter of a digit height vertically, and the union still has a
+    digit's proportions.
+    """
+    cands = sorted(cands, key=lambda c: c.box.w * c.box.h)
+    merged = True
+    while merged:
+        merged = False
+        for i, small in enumerate(cands):
+            for j, big in enumerate(cands):
+                if i == j:
+                    continue
+                a, b = small.box, big.box
+                overlap_x = min(a.right, b.right) - max(a.x, b.x)
+                gap_y = max(a.y, b.y) - min(a.bottom, b.bottom)
+                union = a.union(b)
+                if (
+                    overlap_x >= 0.5 * min(a.w, b.w)
+                    and gap_y <= 0.25 * typical_h
+                    and union.h <= 1.35 * typical_h
+                    and union.w <= 1.1 * union.h
+                    and a.h < 0.75 * typical_h
+                ):
+                    joined = _merge(small, big)
+                    cands = [c for k, c in enumerate(cands) if k not in (i, j)] + [joined]
+                    merged = True
+                    break
+            if merged:
+                break
+    return cands
+
+
+def _propose_cuts(cands: list[Candidate], typical_h: float) -> None:
+    """Give marks too wide for one digit a cut at their thinnest columns.
+
+    The cut is only a proposal: the pipeline reads the mark both whole and
+    cut and keeps whichever reads with more confidence (a flat "2" is wide
+    too, and must stay whole).
+    """
+    for c in cands:
+        b = c.box
+        pieces = int(round(b.w / (0.75 * max(b.h, 1))))
+        if pieces >= 2 and b.h >= 0.6 * typical_h:
+            c.parts = _cut(c, pieces)
+
+
+def _cut(c: Candidate, pieces: int) -> list[Candidate]:
+    """Cut ``c`` into ``pieces`` at the columns with least ink near even spacing."""
+    b = c.box
+    column_ink = c.mask.sum(axis=0).astype(np.float32)
+    half_window = b.w // (2 * pieces)
+    cuts, start = [], 0
+    for k in range(1, pieces):
+        centre = int(round(k * b.w / pieces))
+        lo, hi = max(start + 2, centre - half_window), min(b.w - 2, centre + half_window)
+        if hi > lo:
+            start = lo + int(np.argmin(column_ink[lo:hi]))
+            cuts.append(start)
+    result = []
+    edges = [0, *cuts, b.w]
+    for left, right in zip(edges[:-1], edges[1:]):
+        part = np.zeros_like(c.mask)
+        part[:, left:right] = c.mask[:, left:right]
+        rows, cols = np.nonzero(part)
+        if rows.size < 12:
+            continue
+        y0, y1, x0, x1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+        sub = Box(b.x + int(x0), b.y + int(y0), int(x1 - x0), int(y1 - y0))
+        result.append(Candidate(sub, part[y0:y1, x0:x1], c.strength))
+    return result if len(result) >= 2 else []
+
+
+def _typical_height(cands: list[Candidate]) -> float:
+    heights = sorted(c.box.h for c in cands)
+    # The upper half of the marks: specks and dots should not set the scale.
+    return float(np.median(heights[len(heights) // 2 :])) if heights else 0.0
+
+
+# ----------------------------------------------------------------------------
+# The stage
+# ----------------------------------------------------------------------------
+def detect(image: np.ndarray, source: str = "<image>") -> Detection:
+    """Find the digit-like marks in a BGR or grey image."""
+    gray, scale = working_copy(to_gray(image))
+    if float(gray.max()) - float(gray.min()) < 8:
+        raise RecognizerError(source, "image is blank (one flat colour): nothing to read")
+    dark_ink = is_dark_ink(gray)
+    ink = ink_map(gray, dark_ink)
+    threshold = choose_threshold(ink)
+    cands = _drop_lines_and_edges(_components(ink, threshold), gray.shape)
+    cands = _drop_faint(cands)
+    typical_h = _typical_height(cands)
+    cands = _join_broken(cands, typical_h)
+    cands = [c for c in cands if c.box.h >= 0.35 * typical_h and c.box.h <= HUGE_HEIGHT_RATIO * typical_h]
+    _propose_cuts(cands, typical_h)
+    return Detection(ink, scale, dark_ink, threshold, cands)

@@ -1,0 +1,93 @@
+"""Measure a model on the 10,000 MNIST test digits and plot what it learnt.
+
+Writes ``confusion_matrix.png`` and, when the model folder holds the
+``history.json`` that training writes, ``training_curves.png``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from recognizer.classify import load_classifier
+from recognizer.mnist import load_mnist
+from recognizer.model_files import locate
+
+BATCH = 1000
+
+
+def predict_all(classifier, images: np.ndarray) -> np.ndarray:
+    digits = images.astype(np.float32) / 255.0
+    return np.concatenate([classifier.predict(digits[i : i + BATCH]) for i in range(0, len(digits), BATCH)])
+
+
+def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int = 10) -> np.ndarray:
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(matrix, (truth, predicted), 1)
+    return matrix
+
+
+def plot_confusion(matrix: np.ndarray, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    shown = np.log1p(matrix)
+    ax.imshow(shown, cmap="Blues")
+    for (row, col), value in np.ndenumerate(matrix):
+        colour = "white" if shown[row, col] > shown.max() * 0.6 else "black"
+        ax.text(col, row, str(value), ha="center", va="center", fontsize=7, color=colour)
+    ax.set_xticks(range(matrix.shape[1]))
+    ax.set_yticks(range(matrix.shape[0]))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_history(history: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    fig, (acc_ax, loss_ax) = plt.subplots(1, 2, figsize=(10, 4))
+    for key, label in (("accuracy", "training"), ("val_accuracy", "validation")):
+        acc_ax.plot(epochs, history[key], marker="o", ms=3, label=label)
+    for key, label in (("loss", "training"), ("val_loss", "validation")):
+        loss_ax.plot(epochs, history[key], marker="o", ms=3, label=label)
+    acc_ax.set_title("accuracy per epoch")
+    loss_ax.set_title("loss per epoch")
+    loss_ax.set_yscale("log")
+    for ax in (acc_ax, loss_ax):
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def evaluate(data: Path, model: str | None, runtime: str, output: Path) -> dict:
+    images, labels = load_mnist(data, "test")
+    classifier = load_classifier(model, runtime)
+    predicted = predict_all(classifier, images).argmax(axis=1)
+    correct = int((predicted == labels).sum())
+    accuracy = correct / len(labels)
+
+    output.mkdir(parents=True, exist_ok=True)
+    matrix = confusion_matrix(labels, predicted)
+    plots = [output / "confusion_matrix.png"]
+    plot_confusion(matrix, plots[0], f"MNIST test: {accuracy * 100:.2f}% of {len(labels)}")
+    history_file = locate(model).folder / "history.json"
+    if history_file.is_file():
+        plots.append(output / "training_curves.png")
+        plot_history(json.loads(history_file.read_text())["history"], plots[-1])
+    return {"accuracy": accuracy, "correct": correct, "total": len(labels), "plots": [str(p) for p in plots]}

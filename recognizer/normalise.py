@@ -1,0 +1,105 @@
+"""Turn one detected mark into a 28x28 digit the way MNIST was made.
+
+MNIST's digits were fitted into a 20x20 box keeping their aspect, anti-aliased,
+then placed so their centre of mass sits at the centre of a 28x28 field. The
+CNN only knows digits that look like that, so every crop is made the same way:
+masked to its own ink, stroke width evened out, slant beyond MNIST's range
+corrected by moments, fitted, and centred by mass.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from recognizer.types import Box
+
+SIZE = 28
+FIT = 20  # the ink is fitted into FIT x FIT, as in MNIST
+TARGET_STROKE = 2.2  # MNIST's typical stroke width in FIT-box pixels
+MAX_SLANT = 0.35  # slants up to this (dx per dy) are common in MNIST: left alone
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width of a binary mark: twice its area over its perimeter."""
+    mask_u8 = mask.astype(np.uint8)
+    area = int(mask_u8.sum())
+    if area == 0:
+        return 0.0
+    boundary = area - int(cv2.erode(mask_u8, np.ones((3, 3), np.uint8)).sum())
+    return 2.0 * area / max(boundary, 1)
+
+
+def deskew(digit: np.ndarray) -> np.ndarray:
+    """Reduce a slant that is stronger than MNIST's to MNIST's strongest.
+
+    Uses the second-order moments, as OpenCV's ``samples/python/digits.py``
+    does, but only shears away the excess slant: the CNN has learnt normal
+    handwriting slant, so straightening every digit would not help it.
+    """
+    moments = cv2.moments(digit)
+    if abs(moments["mu02"]) < 1e-2:
+        return digit
+    skew = moments["mu11"] / moments["mu02"]
+    excess = np.sign(skew) * max(0.0, abs(skew) - MAX_SLANT)
+    if excess == 0.0:
+        return digit
+    h, w = digit.shape
+    centre_y = moments["m01"] / max(moments["m00"], 1e-6)
+    pad = int(np.ceil(abs(excess) * h / 2)) + 1
+    # x' = x - excess * (y - centre_y): shear the excess slant away.
+    shear = np.float32([[1, -excess, pad + excess * centre_y], [0, 1, 0]])
+    return cv2.warpAffine(digit, shear, (w + 2 * pad, h), flags=cv2.INTER_LINEAR)
+
+
+def _trim(digit: np.ndarray) -> np.ndarray:
+    rows = np.flatnonzero(digit.max(axis=1) > 0.05)
+    cols = np.flatnonzero(digit.max(axis=0) > 0.05)
+    if rows.size == 0 or cols.size == 0:
+        return digit
+    return digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def normalise(ink: np.ndarray, box: Box, mask: np.ndarray, threshold: float) -> np.ndarray:
+    """Return float32 [28, 28] in 0..1 (ink = 1) for the mark at ``box``.
+
+    ``ink`` is the detector's ink map and ``mask`` the mark's own pixels, so a
+    neighbour's stroke that enters the box is left out.
+    """
+    crop = ink[box.y : box.bottom, box.x : box.right].astype(np.float32)
+    # Keep the anti-aliased rim next to the mark, nothing of its neighbours.
+    rim = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    level = max(float(np.percentile(crop[mask], 90)), threshold, 1.0)
+    digit = np.clip(np.where(rim, crop, 0.0) / level, 0.0, 1.0)
+
+    # Even out the pen: thin pens shrink to hairlines at 20x20, markers blot.
+    scale = FIT / max(box.h, box.w)
+    width = stroke_width(mask) * scale
+    if width < TARGET_STROKE * 0.7:
+        grow = int(round((TARGET_STROKE - width) / scale))
+        if grow >= 1:
+            digit = cv2.dilate(digit, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow + 1, grow + 1)))
+    elif width > TARGET_STROKE * 2.2:
+        shrink = int(round((width - TARGET_STROKE * 1.6) / scale))
+        if shrink >= 2:
+            digit = cv2.erode(digit, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (shrink, shrink)))
+
+    digit = _trim(deskew(digit))
+    h, w = digit.shape
+    fit = FIT / max(h, w)
+    new_w, new_h = max(1, int(round(w * fit))), max(1, int(round(h * fit)))
+    small = cv2.resize(digit, (new_w, new_h), interpolation=cv2.INTER_AREA)
+    peak = float(small.max())
+    if peak > 0:
+        small = np.clip(small / peak, 0.0, 1.0)
+
+    # Centre of mass to the centre of the 28x28 field, as MNIST did.
+    field = np.zeros((SIZE, SIZE), dtype=np.float32)
+    moments = cv2.moments(small)
+    if moments["m00"] > 0:
+        cx, cy = moments["m10"] / moments["m00"], moments["m01"] / moments["m00"]
+    else:
+        cx, cy = new_w / 2.0, new_h / 2.0
+    shift = np.float32([[1, 0, SIZE / 2.0 - cx], [0, 1, SIZE / 2.0 - cy]])
+    field = cv2.warpAffine(small, shift, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderValue=0)
+    return field

@@ -1,0 +1,83 @@
+"""The whole reading pipeline for one image: detect, normalise, classify, read.
+
+All the crops of an image (and the alternative cuts of marks that may be two
+touching digits) go to the classifier in one batch: one inference call per
+image, whatever the number of digits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from recognizer.classify import Classifier
+from recognizer.detect import Candidate, Detection, detect
+from recognizer.errors import RecognizerError
+from recognizer.normalise import normalise
+from recognizer.read import group_lines
+from recognizer.sources import load_image
+from recognizer.types import Digit, Reading
+
+MIN_CONFIDENCE = 0.5  # below this a mark is reported as not read
+SPLIT_MARGIN = 0.05  # a cut must beat the whole mark by this much mean confidence
+
+
+@dataclass
+class _Hypothesis:
+    """A mark read whole, or as the pieces of a cut."""
+
+    pieces: list[Candidate]
+    rows: list[int]  # the pieces' rows in the batch
+
+
+class Recognizer:
+    """Reads every digit in an image; the classifier is loaded once."""
+
+    def __init__(self, classifier: Classifier, min_confidence: float = MIN_CONFIDENCE) -> None:
+        self.classifier = classifier
+        self.min_confidence = min_confidence
+
+    def read_file(self, path: str) -> tuple[Reading, np.ndarray | None]:
+        """Read one file; a failure becomes ``Reading.error``, never an exception."""
+        try:
+            image = load_image(path)
+        except RecognizerError as exc:
+            return Reading(source=str(path), error=exc.message), None
+        return self.read_array(image, str(path)), image
+
+    def read_array(self, image: np.ndarray, source: str = "<image>") -> Reading:
+        height, width = image.shape[:2]
+        try:
+            detection = detect(image, source)
+        except RecognizerError as exc:
+            return Reading(source=source, width=width, height=height, error=exc.message)
+        digits = self._classify(detection)
+        return Reading(source=source, width=width, height=height, lines=group_lines(digits))
+
+    def _classify(self, detection: Detection) -> list[Digit]:
+        crops: list[np.ndarray] = []
+        marks: list[list[_Hypothesis]] = []
+        for candidate in detection.candidates:
+            options = [[candidate]] + ([candidate.parts] if candidate.parts else [])
+            hypotheses = []
+            for pieces in options:
+                rows = list(range(len(crops), len(crops) + len(pieces)))
+                crops.extend(normalise(detection.ink, p.box, p.mask, detection.threshold) for p in pieces)
+                hypotheses.append(_Hypothesis(pieces, rows))
+            marks.append(hypotheses)
+        if not crops:
+            return []
+        probabilities = self.classifier.predict(np.stack(crops))
+        labels = probabilities.argmax(axis=1)
+        confidences = probabilities.max(axis=1)
+
+        digits = []
+        for hypotheses in marks:
+            best = max(hypotheses, key=lambda h: float(np.mean(confidences[h.rows]))
+                       - (SPLIT_MARGIN if len(h.pieces) > 1 else 0.0))
+            for piece, row in zip(best.pieces, best.rows):
+                if confidences[row] >= self.min_confidence:
+                    box = piece.box.scaled(detection.scale)
+                    digits.append(Digit(box, int(labels[row]), float(confidences[row])))
+        return digits

@@ -1,0 +1,57 @@
+"""Put digits in reading order and group them into numbers.
+
+Rows are chained left to right (each digit joins the row whose last digit sits
+level with it), so a row written on a slant stays one row. Within a row, a gap
+wider than a digit height starts a new number: two fields on one line stay two
+numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from recognizer.types import Digit, Line
+
+ROW_TOLERANCE = 0.55  # centres this many digit heights apart are still level
+NUMBER_GAP = 1.0  # a gap of this many digit heights separates two numbers
+
+
+def _level(a: Digit, b: Digit) -> bool:
+    height = max(a.box.h, b.box.h)
+    return abs(a.box.centre[1] - b.box.centre[1]) <= ROW_TOLERANCE * height
+
+
+def group_rows(digits: list[Digit]) -> list[list[Digit]]:
+    rows: list[list[Digit]] = []
+    for digit in sorted(digits, key=lambda d: (d.box.x, d.box.y)):
+        best, best_distance = None, None
+        for row in rows:
+            last = row[-1]
+            if not _level(last, digit):
+                continue
+            distance = abs(last.box.centre[1] - digit.box.centre[1])
+            if best is None or distance < best_distance:
+                best, best_distance = row, distance
+        if best is None:
+            rows.append([digit])
+        else:
+            best.append(digit)
+    rows.sort(key=lambda row: float(np.median([d.box.centre[1] for d in row])))
+    return rows
+
+
+def split_numbers(row: list[Digit]) -> list[Line]:
+    height = float(np.median([d.box.h for d in row]))
+    numbers, current = [], [row[0]]
+    for previous, digit in zip(row, row[1:]):
+        if digit.box.x - previous.box.right > NUMBER_GAP * height:
+            numbers.append(Line(tuple(current)))
+            current = []
+        current.append(digit)
+    numbers.append(Line(tuple(current)))
+    return numbers
+
+
+def group_lines(digits: list[Digit]) -> list[Line]:
+    """Digits in any order -> numbers in reading order (top to bottom, left to right)."""
+    return [number for row in group_rows(digits) for number in split_numbers(row)]

@@ -1,0 +1,104 @@
+"""The typed results that flow between stages.
+
+Boxes are ``(x, y, w, h)`` in pixels of the original image, tight around the
+digit's ink. These objects are what ``annotate`` draws and what the sinks
+write; their ``to_dict`` forms are the stable JSON contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+class Box(NamedTuple):
+    x: int
+    y: int
+    w: int
+    h: int
+
+    @property
+    def right(self) -> int:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> int:
+        return self.y + self.h
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return self.x + self.w / 2.0, self.y + self.h / 2.0
+
+    def union(self, other: "Box") -> "Box":
+        x, y = min(self.x, other.x), min(self.y, other.y)
+        return Box(x, y, max(self.right, other.right) - x, max(self.bottom, other.bottom) - y)
+
+    def scaled(self, factor: float) -> "Box":
+        """Map a box found on a resized image back to the original pixels."""
+        if factor == 1.0:
+            return self
+        x, y = int(self.x * factor), int(self.y * factor)
+        right = int(round(self.right * factor))
+        bottom = int(round(self.bottom * factor))
+        return Box(x, y, max(1, right - x), max(1, bottom - y))
+
+
+@dataclass(frozen=True)
+class Digit:
+    box: Box
+    label: int
+    confidence: float
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "confidence": round(self.confidence, 3), "box": list(self.box)}
+
+
+@dataclass(frozen=True)
+class Line:
+    """A number: digits on one row that are written close together."""
+
+    digits: tuple[Digit, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(str(d.label) for d in self.digits)
+
+    @property
+    def box(self) -> Box:
+        box = self.digits[0].box
+        for digit in self.digits[1:]:
+            box = box.union(digit.box)
+        return box
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "box": list(self.box)}
+
+
+@dataclass
+class Reading:
+    """Everything read from one image (or one page, or one frame)."""
+
+    source: str
+    width: int = 0
+    height: int = 0
+    lines: list[Line] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def digits(self) -> list[Digit]:
+        """All digits in reading order: rows top to bottom, left to right."""
+        return [digit for line in self.lines for digit in line.digits]
+
+    @property
+    def numbers(self) -> list[str]:
+        return [line.text for line in self.lines]
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "width": self.width,
+            "height": self.height,
+            "digits": [d.to_dict() for d in self.digits],
+            "lines": [line.to_dict() for line in self.lines],
+            "error": self.error,
+        }

@@ -1,0 +1,46 @@
+"""Shared fixtures. Images are built in the tests; ../shared is optional."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+MNIST_DIR = SHARED / "mnist"
+REAL_DIR = SHARED / "real"
+
+
+def iou(a, b) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    w = min(ax + aw, bx + bw) - max(ax, bx)
+    h = min(ay + ah, by + bh) - max(ay, by)
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    return inter / (aw * ah + bw * bh - inter)
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"MNIST not found at {MNIST_DIR} (the ../shared data folder is absent)")
+    return MNIST_DIR
+
+
+@pytest.fixture(scope="session")
+def real_dir() -> Path:
+    if not (REAL_DIR / "truth.json").is_file():
+        pytest.skip(f"real photos not found at {REAL_DIR} (the ../shared data folder is absent)")
+    return REAL_DIR
+
+
+@pytest.fixture(scope="session")
+def recognizer():
+    """The shipped model through the default (ONNX) runtime, loaded once."""
+    from recognizer.classify import load_classifier
+    from recognizer.pipeline import Recognizer
+
+    return Recognizer(load_classifier())

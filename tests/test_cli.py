@@ -1,0 +1,101 @@
+"""The command line through main(argv), as a user would call it."""
+
+import json
+import subprocess
+import sys
+
+import cv2
+import pytest
+
+from conftest import ROOT
+from recognizer.cli import main
+from recognizer.synthetic import make_page
+
+
+@pytest.fixture
+def photo(tmp_path):
+    page = make_page(["2025", "314"], seed=8)
+    path = tmp_path / "photo.jpg"
+    cv2.imwrite(str(path), page.image)
+    return path, page
+
+
+def test_read_prints_the_numbers_and_saves_an_annotated_copy(photo, tmp_path, capsys):
+    path, page = photo
+    out = tmp_path / "out"
+    assert main(["read", str(path), "--output", str(out)]) == 0
+    stdout = capsys.readouterr().out
+    assert "2025" in stdout and "314" in stdout
+    saved = list(out.glob("*.png"))
+    assert len(saved) == 1 and saved[0] != path
+    assert cv2.imread(str(saved[0])).shape == page.image.shape
+
+
+def test_jsonl_contract(photo, tmp_path, capsys):
+    path, page = photo
+    assert main(["read", str(path), "--format", "jsonl", "--no-save"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert set(record) == {"source", "width", "height", "digits", "lines", "error"}
+    assert record["source"] == str(path) and record["error"] is None
+    assert (record["width"], record["height"]) == (640, 480)
+    assert [line["text"] for line in record["lines"]] == ["2025", "314"]
+    assert [d["label"] for d in record["digits"]] == [2, 0, 2, 5, 3, 1, 4]
+    for digit in record["digits"]:
+        assert set(digit) == {"label", "confidence", "box"}
+        x, y, w, h = digit["box"]
+        assert 0 <= x and 0 <= y and x + w <= 640 and y + h <= 480
+        assert 0.0 <= digit["confidence"] <= 1.0
+
+
+def test_bad_inputs_are_one_line_each_and_good_ones_still_read(photo, tmp_path, capsys):
+    path, _ = photo
+    (tmp_path / "fake.png").write_text("hello")
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    data = path.read_bytes()
+    (tmp_path / "cut.jpg").write_bytes(data[: len(data) // 3])
+    white = tmp_path / "white.png"
+    cv2.imwrite(str(white), 255 + 0 * make_page(["1"]).image)
+    inputs = [str(tmp_path / "missing.jpg"), str(tmp_path / "fake.png"), str(tmp_path / "empty.jpg"),
+              str(tmp_path / "cut.jpg"), str(white), str(path)]
+    code = main(["read", *inputs, "--format", "jsonl", "--no-save"])
+    captured = capsys.readouterr()
+    assert code == 1
+    records = [json.loads(line) for line in captured.out.strip().splitlines()]
+    assert len(records) == len(inputs)
+    assert all(r["error"] for r in records[:-1]) and records[-1]["error"] is None
+    assert all(r["digits"] == [] and r["lines"] == [] for r in records[:-1])
+    assert [line["text"] for line in records[-1]["lines"]] == ["2025", "314"]
+    errors = captured.err.strip().splitlines()
+    assert len(errors) == 5
+    for line, name in zip(errors, ["missing.jpg", "fake.png", "empty.jpg", "cut.jpg", "white.png"]):
+        assert name in line and "Traceback" not in line
+
+
+def test_missing_or_corrupt_model_is_a_clear_error(photo, tmp_path, capsys):
+    path, _ = photo
+    assert main(["read", str(path), "--model", str(tmp_path / "nope")]) == 1
+    assert "model not found" in capsys.readouterr().err
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "model.json").write_text("{}")
+    (broken / "model.h5").write_bytes(b"\x00" * 100)
+    assert main(["read", str(path), "--model", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert "model.json" in err and len(err.strip().splitlines()) == 1
+
+
+def test_load_model_shim_and_module_entry_point(photo, tmp_path):
+    path, _ = photo
+    for command in ([sys.executable, str(ROOT / "load_model.py")], [sys.executable, "-m", "recognizer", "read"]):
+        result = subprocess.run([*command, str(path), "-o", str(tmp_path / "o")],
+                                capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert "2025" in result.stdout
+
+
+def test_usage_errors_exit_2(capsys):
+    assert main([]) == 2
+    assert main(["read"]) == 2
+    assert main(["read", "x.png", "--format", "xml"]) == 2

@@ -1,0 +1,72 @@
+import cv2
+import numpy as np
+import pytest
+
+from conftest import iou
+from recognizer.detect import detect, is_dark_ink
+from recognizer.errors import RecognizerError
+from recognizer.synthetic import make_page
+
+
+def _recall(found, truth):
+    return sum(any(iou(t, f) >= 0.5 for f in found) for t in truth) / len(truth)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_finds_every_digit_on_a_shaded_noisy_sheet(seed):
+    page = make_page(seed=seed)
+    detection = detect(page.image)
+    found = [c.box.scaled(detection.scale) for c in detection.candidates]
+    assert _recall(found, page.boxes) == 1.0
+    assert len(found) == len(page.boxes)
+
+
+def test_light_chalk_on_a_dark_board():
+    page = make_page(["2025", "314"], seed=5, light_on_dark=True)
+    assert not is_dark_ink(cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY))
+    detection = detect(page.image)
+    assert not detection.dark_ink
+    assert _recall([c.box for c in detection.candidates], page.boxes) == 1.0
+
+
+def test_large_photo_is_detected_at_working_scale_and_mapped_back():
+    page = make_page(["4096", "17"], size=(4000, 3000), seed=2)
+    detection = detect(page.image)
+    assert detection.scale == pytest.approx(2.0)
+    found = [c.box.scaled(detection.scale) for c in detection.candidates]
+    assert _recall(found, page.boxes) == 1.0
+
+
+def test_rules_page_edges_specks_and_faint_marks_are_not_candidates():
+    page = make_page(["58"], seed=7, size=(640, 480))
+    image = page.image.copy()
+    cv2.line(image, (0, 400), (639, 400), (60, 60, 60), 3)  # a ruled line
+    cv2.rectangle(image, (0, 0), (639, 479), (30, 30, 30), 6)  # the page edge
+    for x, y in [(50, 50), (600, 300), (320, 440)]:
+        cv2.circle(image, (x, y), 1, (40, 40, 40), -1)  # specks
+    cv2.putText(image, "faint 123", (30, 460), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (200, 200, 200), 1)  # bleed-through
+    detection = detect(image)
+    boxes = [c.box for c in detection.candidates]
+    assert len(boxes) == 2
+    assert _recall(boxes, page.boxes) == 1.0
+
+
+def test_blank_images_are_refused():
+    for value in (0, 255):
+        with pytest.raises(RecognizerError, match="blank"):
+            detect(np.full((200, 300, 3), value, np.uint8), "blank.png")
+
+
+def test_two_touching_digits_get_a_proposed_cut():
+    from recognizer.synthetic import render_digit
+
+    rng = np.random.default_rng(3)
+    a, b = render_digit(4, 80, rng, pen=0.1), render_digit(7, 80, rng, pen=0.1)
+    paper = np.full((160, 300), 230.0)
+    paper[40 : 40 + a.shape[0], 60 : 60 + a.shape[1]] -= 180 * a
+    x = 60 + a.shape[1] - 4  # overlap by a few pixels: the strokes touch
+    paper[40 : 40 + b.shape[0], x : x + b.shape[1]] = np.minimum(
+        paper[40 : 40 + b.shape[0], x : x + b.shape[1]], 230 - 180 * b)
+    detection = detect(np.clip(paper, 0, 255).astype(np.uint8))
+    assert len(detection.candidates) == 1
+    assert len(detection.candidates[0].parts) == 2

@@ -1,0 +1,97 @@
+"""model.json + model.h5 -> model.onnx, checked against Keras itself."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from recognizer.errors import RecognizerError
+from recognizer.model_files import ModelFiles, locate, onnx_session
+
+keras = pytest.importorskip("keras", reason="Keras is needed to build reference models (pip install -e '.[dev]')")
+
+
+def _save(model, folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "model.json").write_text(model.to_json())
+    model.save(folder / "model.h5")
+    return locate(folder)
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    from keras import layers
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.Conv2D(6, 3, activation="relu"),
+        layers.BatchNormalization(),
+        layers.Conv2D(8, 3, padding="same", strides=1, activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Dropout(0.3),
+        layers.AveragePooling2D(2),
+        layers.Flatten(),
+        layers.Dense(16, activation="relu"),
+        layers.BatchNormalization(),
+        layers.Dense(10, activation="softmax"),
+    ])
+    # Give batch norm non-trivial statistics so folding mistakes would show.
+    for layer in model.layers:
+        if isinstance(layer, layers.BatchNormalization):
+            n = layer.gamma.shape[0]
+            rng = np.random.default_rng(n)
+            layer.set_weights([rng.uniform(0.5, 2, n), rng.normal(0, 1, n), rng.normal(0, 1, n), rng.uniform(0.5, 2, n)])
+    return model
+
+
+def test_onnx_matches_keras(small_model, tmp_path):
+    files = _save(small_model, tmp_path / "m")
+    session = onnx_session(files)
+    batch = np.random.default_rng(1).random((7, 28, 28, 1), dtype=np.float32)
+    expected = small_model.predict(batch, verbose=0)
+    got = session.run(None, {"digits": batch})[0]
+    assert got.shape == (7, 10)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_stale_onnx_is_rebuilt_and_corrupt_onnx_replaced(small_model, tmp_path, capsys):
+    files = _save(small_model, tmp_path / "m")
+    onnx_session(files)
+    assert files.onnx.is_file()
+    built = files.onnx.stat().st_mtime_ns
+
+    onnx_session(files)  # current: used as is
+    assert files.onnx.stat().st_mtime_ns == built
+
+    small_model.layers[-1].set_weights([w * 0.5 for w in small_model.layers[-1].get_weights()])
+    small_model.save(files.h5)  # the source changed: the ONNX file is stale
+    batch = np.random.default_rng(2).random((3, 28, 28, 1), dtype=np.float32)
+    got = onnx_session(files).run(None, {"digits": batch})[0]
+    np.testing.assert_allclose(got, small_model.predict(batch, verbose=0), atol=1e-5)
+    assert "stale" in capsys.readouterr().err
+
+    files.onnx.write_bytes(b"garbage")
+    onnx_session(files).run(None, {"digits": batch})  # rebuilt, not crashed
+
+
+def test_read_only_model_folder_uses_the_cache(small_model, tmp_path, monkeypatch):
+    files = _save(small_model, tmp_path / "ro")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr("os.access", lambda path, mode: False)
+    onnx_session(files)
+    assert not files.onnx.exists()
+    assert list((tmp_path / "cache" / "recognizer").glob("*.onnx"))
+
+
+def test_missing_or_corrupt_sources_are_clear_errors(small_model, tmp_path):
+    files = _save(small_model, tmp_path / "m")
+    shutil.copy(files.json, tmp_path / "lonely.json")
+    with pytest.raises(RecognizerError, match="model file missing"):
+        locate(tmp_path / "lonely.json")
+    files.h5.write_bytes(b"not hdf5 at all")
+    with pytest.raises(RecognizerError, match="not a readable Keras HDF5"):
+        onnx_session(ModelFiles(files.json, files.h5, tmp_path / "none.onnx"))
+    files.json.write_text("{ broken")
+    with pytest.raises(RecognizerError, match="not a valid Keras model.json"):
+        onnx_session(ModelFiles(files.json, files.h5, tmp_path / "none.onnx"))

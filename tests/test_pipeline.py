@@ -1,0 +1,58 @@
+"""The whole pipeline with the shipped model, on synthetic pages."""
+
+import numpy as np
+import pytest
+
+from conftest import iou
+from recognizer.pipeline import Recognizer
+from recognizer.synthetic import make_page
+
+
+class CountingClassifier:
+    """Wraps a classifier and counts inference calls."""
+
+    def __init__(self, inner):
+        self.inner, self.calls, self.sizes = inner, 0, []
+
+    def predict(self, digits):
+        self.calls += 1
+        self.sizes.append(len(digits))
+        return self.inner.predict(digits)
+
+
+def test_one_batched_inference_call_per_image(recognizer):
+    counting = CountingClassifier(recognizer.classifier)
+    page = make_page(["12345", "67890", "2468", "13579"], seed=11)
+    reading = Recognizer(counting).read_array(page.image)
+    assert counting.calls == 1
+    assert counting.sizes[0] >= len(page.boxes)
+    assert len(reading.digits) == len(page.boxes)
+
+
+@pytest.mark.parametrize("light_on_dark", [False, True])
+def test_reads_synthetic_pages(recognizer, light_on_dark):
+    right = total = exact = 0
+    for seed in range(10):
+        page = make_page(seed=seed, light_on_dark=light_on_dark)
+        reading = recognizer.read_array(page.image)
+        exact += reading.numbers == page.numbers
+        for truth_box, label in zip(page.boxes, page.labels):
+            total += 1
+            right += any(iou(d.box, truth_box) >= 0.5 and d.label == label for d in reading.digits)
+    assert right / total >= 0.9, f"{right}/{total} digits read right"
+    assert exact >= 6, f"only {exact}/10 pages read exactly"
+
+
+def test_boxes_are_in_original_pixels_and_in_reading_order(recognizer):
+    page = make_page(["31", "4"], size=(3000, 2200), seed=4)
+    reading = recognizer.read_array(page.image)
+    assert (reading.width, reading.height) == (3000, 2200)
+    assert len(reading.digits) == 3
+    for digit, truth in zip(reading.digits, page.boxes):
+        assert iou(digit.box, truth) >= 0.7
+
+
+def test_blank_image_is_an_error_reading(recognizer):
+    reading = recognizer.read_array(np.full((100, 100), 255, np.uint8), "white.png")
+    assert reading.error and "blank" in reading.error
+    assert reading.digits == [] and reading.lines == []

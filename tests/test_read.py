@@ -1,0 +1,31 @@
+from recognizer.read import group_lines
+from recognizer.types import Box, Digit
+
+
+def _digits(spec):
+    """spec: list of (label, x, y) with 20x40 boxes."""
+    return [Digit(Box(x, y, 20, 40), label, 0.99) for label, x, y in spec]
+
+
+def test_rows_in_reading_order_whatever_the_input_order():
+    digits = _digits([(4, 130, 200), (1, 10, 10), (3, 100, 200), (2, 40, 12)])
+    assert [line.text for line in group_lines(digits)] == ["12", "34"]
+
+
+def test_a_slanted_row_stays_one_number():
+    # Each digit 8 px lower than the last: 48 px drop across the row.
+    digits = _digits([(d, 10 + 28 * d, 10 + 8 * d) for d in range(7)])
+    assert [line.text for line in group_lines(digits)] == ["0123456"]
+
+
+def test_a_wide_gap_splits_two_fields_on_one_row():
+    digits = _digits([(2, 0, 0), (0, 25, 0), (7, 200, 2), (5, 226, 0)])
+    lines = group_lines(digits)
+    assert [line.text for line in lines] == ["20", "75"]
+    assert lines[0].box == Box(0, 0, 45, 40)
+
+
+def test_rows_close_together_do_not_mix():
+    top = [(8, 10 + 30 * i, 0) for i in range(5)]
+    bottom = [(6, 12 + 30 * i, 46) for i in range(5)]
+    assert [line.text for line in group_lines(_digits(bottom + top))] == ["88888", "66666"]

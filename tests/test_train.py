@@ -1,0 +1,61 @@
+"""Training smoke test: one epoch on a few hundred digits, no ../shared needed."""
+
+import gzip
+
+import numpy as np
+import pytest
+
+from recognizer.mnist import load_mnist
+
+pytest.importorskip("tensorflow", reason="training needs TensorFlow (pip install -e '.[dev]')")
+
+
+def _write_idx(path, array, magic):
+    header = np.array([magic, *array.shape], dtype=">u4").tobytes()
+    with gzip.open(path, "wb") as handle:
+        handle.write(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.fixture(scope="module")
+def tiny_mnist(tmp_path_factory):
+    """A few hundred synthetic handwritten digits in MNIST's own IDX format."""
+    import cv2
+
+    from recognizer.synthetic import render_digit
+
+    folder = tmp_path_factory.mktemp("mnist")
+    rng = np.random.default_rng(0)
+    for split, count in (("train", 400), ("t10k", 100)):
+        labels = rng.integers(0, 10, count)
+        images = np.zeros((count, 28, 28), np.uint8)
+        for i, label in enumerate(labels):
+            glyph = render_digit(int(label), 20, rng)[:, :20]
+            h, w = glyph.shape
+            images[i, 4 : 4 + h, 14 - w // 2 : 14 - w // 2 + w] = (glyph * 255).astype(np.uint8)
+        images = np.stack([cv2.GaussianBlur(im, (3, 3), 0.5) for im in images])
+        _write_idx(folder / f"{split}-images-idx3-ubyte.gz", images, 2051)
+        _write_idx(folder / f"{split}-labels-idx1-ubyte.gz", labels, 2049)
+    return folder
+
+
+def test_idx_reader_round_trip(tiny_mnist):
+    images, labels = load_mnist(tiny_mnist, "test")
+    assert images.shape == (100, 28, 28) and labels.shape == (100,)
+    assert images.max() == 255 and set(labels) <= set(range(10))
+
+
+@pytest.mark.slow
+def test_train_one_epoch_writes_a_model_that_reads(tiny_mnist, tmp_path):
+    from recognizer.cli import main
+    from recognizer.classify import load_classifier
+
+    out = tmp_path / "model"
+    assert main(["train", "--data", str(tiny_mnist), "--output", str(out), "--epochs", "1", "--limit", "300"]) == 0
+    for name in ("model.json", "model.h5", "model.onnx", "history.json"):
+        assert (out / name).is_file(), name
+    probabilities = load_classifier(str(out)).predict(np.zeros((4, 28, 28), np.float32))
+    assert probabilities.shape == (4, 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
+    assert main(["evaluate", "--data", str(tiny_mnist), "--model", str(out), "--output", str(tmp_path / "ev")]) == 0
+    assert (tmp_path / "ev" / "confusion_matrix.png").is_file()
+    assert (tmp_path / "ev" / "training_curves.png").is_file()
