@@ -27,6 +27,8 @@ FAINT_RATIO = 0.45  # marks this much fainter than the page's handwriting are no
 MIN_DIGIT_SIDE = 8  # pixels, at working scale
 LINE_ASPECT = 6.0  # wider than this many heights: a rule, a dash, an underline
 HUGE_HEIGHT_RATIO = 2.6  # taller than this many median heights: an edge or frame
+CUT_MIN_ASPECT = 0.9  # marks at least this wide for their height may be touching digits
+CUT_MIN_PIECE_HEIGHT = 0.6  # each piece of a cut stands this tall against the mark
 
 
 @dataclass
@@ -211,31 +213,45 @@ def _join_broken(cands: list[Candidate], typical_h: float) -> list[Candidate]:
 
 
 def _propose_cuts(cands: list[Candidate], typical_h: float) -> None:
-    """Give marks too wide for one digit a cut at their thinnest columns.
+    """Give marks that may be two or more touching digits a proposed cut.
 
     The cut is only a proposal: the pipeline reads the mark both whole and
-    cut and keeps whichever reads with more confidence (a flat "2" is wide
-    too, and must stay whole).
+    cut, and keeps the cut only when every piece reads as a digit.
     """
     for c in cands:
         b = c.box
-        pieces = int(round(b.w / (0.75 * max(b.h, 1))))
-        if pieces >= 2 and b.h >= 0.6 * typical_h:
+        if b.w >= CUT_MIN_ASPECT * b.h and b.h >= 0.6 * typical_h:
+            pieces = max(2, int(round(b.w / (0.7 * b.h))))
             c.parts = _cut(c, pieces)
 
 
+def _runs(column: np.ndarray) -> int:
+    """How many separate strokes cross a column of a mask."""
+    return int(np.count_nonzero(np.diff(column.astype(np.int8)) == 1) + column[0])
+
+
 def _cut(c: Candidate, pieces: int) -> list[Candidate]:
-    """Cut ``c`` into ``pieces`` at the columns with least ink near even spacing."""
+    """Cut ``c`` where a single thin stroke joins digits, near even spacing.
+
+    Touching digits are joined by one stroke (a tail, a bar); a digit split
+    down its middle is crossed by two or three. Each piece must also stand
+    nearly as tall as the mark, or the "cut" only sheds a flourish (the tail
+    of a flat 2).
+    """
     b = c.box
     column_ink = c.mask.sum(axis=0).astype(np.float32)
-    half_window = b.w // (2 * pieces)
+    half_window = max(1, b.w // (2 * pieces))
     cuts, start = [], 0
     for k in range(1, pieces):
         centre = int(round(k * b.w / pieces))
         lo, hi = max(start + 2, centre - half_window), min(b.w - 2, centre + half_window)
-        if hi > lo:
-            start = lo + int(np.argmin(column_ink[lo:hi]))
-            cuts.append(start)
+        if hi <= lo:
+            return []
+        single = [x for x in range(lo, hi) if _runs(c.mask[:, x]) <= 1]
+        if not single:
+            return []
+        start = min(single, key=lambda x: column_ink[x])
+        cuts.append(start)
     result = []
     edges = [0, *cuts, b.w]
     for left, right in zip(edges[:-1], edges[1:]):
@@ -243,11 +259,13 @@ def _cut(c: Candidate, pieces: int) -> list[Candidate]:
         part[:, left:right] = c.mask[:, left:right]
         rows, cols = np.nonzero(part)
         if rows.size < 12:
-            continue
+            return []
         y0, y1, x0, x1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+        if (y1 - y0) < CUT_MIN_PIECE_HEIGHT * b.h or (x1 - x0) < 0.12 * b.h:
+            return []
         sub = Box(b.x + int(x0), b.y + int(y0), int(x1 - x0), int(y1 - y0))
         result.append(Candidate(sub, part[y0:y1, x0:x1], c.strength))
-    return result if len(result) >= 2 else []
+    return result
 
 
 def _typical_height(cands: list[Candidate]) -> float:

@@ -110,8 +110,6 @@ def onnx_session(files: ModelFiles):
     from recognizer.export import export_onnx
 
     target = files.onnx if os.access(files.folder, os.W_OK) else cached
-    print(f"{files.onnx}: missing or stale; rebuilding from {files.json.name} + {files.h5.name}",
-          file=sys.stderr)
     try:
         export_onnx(files.json, files.h5, target)
     except OSError as exc:
@@ -119,4 +117,6 @@ def onnx_session(files: ModelFiles):
     session = _is_current(target, hashes)
     if session is None:
         raise RecognizerError(target, "rebuilt ONNX file does not load")
+    print(f"{files.onnx.name} was missing or stale: rebuilt {target} from {files.json.name} + {files.h5.name}",
+          file=sys.stderr)
     return session

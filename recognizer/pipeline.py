@@ -20,7 +20,8 @@ from recognizer.sources import load_image
 from recognizer.types import Digit, Reading
 
 MIN_CONFIDENCE = 0.5  # below this a mark is reported as not read
-SPLIT_MARGIN = 0.05  # a cut must beat the whole mark by this much mean confidence
+CUT_MIN_CONFIDENCE = 0.8  # every piece of a cut must read at least this well...
+CUT_MARGIN = 0.1  # ...and on average no worse than the whole mark less this
 
 
 @dataclass
@@ -73,9 +74,12 @@ class Recognizer:
         confidences = probabilities.max(axis=1)
 
         digits = []
-        for hypotheses in marks:
-            best = max(hypotheses, key=lambda h: float(np.mean(confidences[h.rows]))
-                       - (SPLIT_MARGIN if len(h.pieces) > 1 else 0.0))
+        for whole, *cuts in marks:
+            best = whole
+            for cut in cuts:
+                pieces = confidences[cut.rows]
+                if pieces.min() >= CUT_MIN_CONFIDENCE and pieces.mean() >= confidences[whole.rows[0]] - CUT_MARGIN:
+                    best = cut
             for piece, row in zip(best.pieces, best.rows):
                 if confidences[row] >= self.min_confidence:
                     box = piece.box.scaled(detection.scale)

@@ -2,8 +2,9 @@
 
 Rows are chained left to right (each digit joins the row whose last digit sits
 level with it), so a row written on a slant stays one row. Within a row, a gap
-wider than a digit height starts a new number: two fields on one line stay two
-numbers.
+starts a new number when it is wide both against the digit height and against
+the row's own spacing (people space digits very differently), or when it is
+wider than two digit heights: two fields on one line stay two numbers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import numpy as np
 from recognizer.types import Digit, Line
 
 ROW_TOLERANCE = 0.55  # centres this many digit heights apart are still level
-NUMBER_GAP = 1.0  # a gap of this many digit heights separates two numbers
+NUMBER_GAP = 1.0  # a gap must be this many digit heights to separate numbers...
+SPACING_RATIO = 2.0  # ...and this many times the row's usual gap,
+ALWAYS_SPLIT_GAP = 2.0  # unless it exceeds this many digit heights
 
 
 def _level(a: Digit, b: Digit) -> bool:
@@ -42,9 +45,12 @@ def group_rows(digits: list[Digit]) -> list[list[Digit]]:
 
 def split_numbers(row: list[Digit]) -> list[Line]:
     height = float(np.median([d.box.h for d in row]))
+    gaps = [max(0, b.box.x - a.box.right) for a, b in zip(row, row[1:])]
+    usual = float(np.median(gaps)) if gaps else 0.0
     numbers, current = [], [row[0]]
-    for previous, digit in zip(row, row[1:]):
-        if digit.box.x - previous.box.right > NUMBER_GAP * height:
+    for previous, digit, gap in zip(row, row[1:], gaps):
+        wide = gap > NUMBER_GAP * height and gap > SPACING_RATIO * usual
+        if wide or gap > ALWAYS_SPLIT_GAP * height:
             numbers.append(Line(tuple(current)))
             current = []
         current.append(digit)

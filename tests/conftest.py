@@ -23,6 +23,23 @@ def iou(a, b) -> float:
     return inter / (aw * ah + bw * bh - inter)
 
 
+def touching_pair(first: int = 4, second: int = 7):
+    """A grey image of two digits joined by a stroke; returns it and the pair's x extent."""
+    import cv2
+    import numpy as np
+
+    from recognizer.synthetic import render_digit
+
+    rng = np.random.default_rng(3)
+    a, b = render_digit(first, 80, rng, pen=0.1), render_digit(second, 80, rng, pen=0.1)
+    paper = np.full((160, 300), 230.0)
+    paper[40 : 40 + a.shape[0], 60 : 60 + a.shape[1]] -= 180 * a
+    x = 60 + a.shape[1] - 2
+    paper[40 : 40 + b.shape[0], x : x + b.shape[1]] -= 180 * b
+    cv2.line(paper, (60 + a.shape[1] // 2, 92), (x + b.shape[1] // 2, 92), 50, 4)  # a stroke joins them
+    return np.clip(paper, 0, 255).astype(np.uint8), (60, x + b.shape[1])
+
+
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file():

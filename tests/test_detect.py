@@ -2,7 +2,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import iou
+from conftest import iou, touching_pair
 from recognizer.detect import detect, is_dark_ink
 from recognizer.errors import RecognizerError
 from recognizer.synthetic import make_page
@@ -58,15 +58,10 @@ def test_blank_images_are_refused():
 
 
 def test_two_touching_digits_get_a_proposed_cut():
-    from recognizer.synthetic import render_digit
-
-    rng = np.random.default_rng(3)
-    a, b = render_digit(4, 80, rng, pen=0.1), render_digit(7, 80, rng, pen=0.1)
-    paper = np.full((160, 300), 230.0)
-    paper[40 : 40 + a.shape[0], 60 : 60 + a.shape[1]] -= 180 * a
-    x = 60 + a.shape[1] - 4  # overlap by a few pixels: the strokes touch
-    paper[40 : 40 + b.shape[0], x : x + b.shape[1]] = np.minimum(
-        paper[40 : 40 + b.shape[0], x : x + b.shape[1]], 230 - 180 * b)
-    detection = detect(np.clip(paper, 0, 255).astype(np.uint8))
+    image, (left, right) = touching_pair()
+    assert cv2.connectedComponents((image < 140).astype(np.uint8))[0] == 2  # background + one mark
+    detection = detect(image)
     assert len(detection.candidates) == 1
-    assert len(detection.candidates[0].parts) == 2
+    cut = detection.candidates[0].parts
+    assert len(cut) == 2
+    assert cut[0].box.x == left and cut[1].box.right == right

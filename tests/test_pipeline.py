@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import iou
+from conftest import iou, touching_pair
 from recognizer.pipeline import Recognizer
 from recognizer.synthetic import make_page
 
@@ -56,3 +56,8 @@ def test_blank_image_is_an_error_reading(recognizer):
     reading = recognizer.read_array(np.full((100, 100), 255, np.uint8), "white.png")
     assert reading.error and "blank" in reading.error
     assert reading.digits == [] and reading.lines == []
+
+
+def test_touching_digits_are_read_as_two(recognizer):
+    image, _ = touching_pair(4, 7)
+    assert recognizer.read_array(image).numbers == ["47"]

@@ -29,3 +29,14 @@ def test_rows_close_together_do_not_mix():
     top = [(8, 10 + 30 * i, 0) for i in range(5)]
     bottom = [(6, 12 + 30 * i, 46) for i in range(5)]
     assert [line.text for line in group_lines(_digits(bottom + top))] == ["88888", "66666"]
+
+
+def test_loose_but_even_spacing_stays_one_number():
+    # Gaps grow to 1.5 digit heights, as in a real photo: still one number.
+    xs = [0, 50, 112, 196, 286]
+    digits = [Digit(Box(x, 0, 30, 48), 6, 0.99) for x in xs]
+    assert [line.text for line in group_lines(digits)] == ["66666"]
+
+
+def test_two_single_digit_fields_far_apart_are_two_numbers():
+    assert [line.text for line in group_lines(_digits([(1, 0, 0), (2, 120, 0)]))] == ["1", "2"]
