@@ -23,11 +23,20 @@ SAMPLES = {
 
 
 def main() -> None:
+    from recognizer.annotate import annotate
+    from recognizer.classify import load_classifier
+    from recognizer.pipeline import Recognizer
+
     HERE.mkdir(parents=True, exist_ok=True)
     for name, (numbers, options) in SAMPLES.items():
         page = make_page(numbers, **options)
         cv2.imwrite(str(HERE / name), page.image, [cv2.IMWRITE_JPEG_QUALITY, 88])
         print(f"wrote {HERE / name}: {' '.join(page.numbers)}")
+
+    # The README's picture: what the shipped model reads in the photo sample.
+    reading, image = Recognizer(load_classifier()).read_file(str(HERE / "digits_photo.jpg"))
+    cv2.imwrite(str(HERE / "digits_photo_read.png"), annotate(image, reading))
+    print(f"wrote {HERE / 'digits_photo_read.png'}: read {' '.join(reading.numbers)}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""Draw a reading on an image; a pure function, the input is not modified."""
+"""Draw a reading on an image; a pure function, the input is not modified.
+
+Each digit gets a box, its label above (sized to the box, so neighbours'
+labels do not collide) and its confidence below; each number a thin box.
+"""
 
 from __future__ import annotations
 
@@ -11,26 +15,42 @@ DIGIT_COLOUR = (40, 170, 40)  # BGR
 LOW_COLOUR = (0, 140, 255)  # digits read with little confidence
 NUMBER_COLOUR = (200, 90, 20)
 LOW_CONFIDENCE = 0.8
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def _scale_for(text: str, height: float, max_width: float, thickness: int) -> float:
+    """The font scale at which ``text`` is ``height`` tall and no wider than ``max_width``."""
+    (w, h), _ = cv2.getTextSize(text, FONT, 1.0, thickness)
+    return max(0.3, min(height / max(h, 1), max_width / max(w, 1)))
+
+
+def _label(canvas: np.ndarray, text: str, x: int, y: int, scale: float, colour, thickness: int) -> None:
+    """Text with its top-left at (x, y) on a filled background."""
+    (w, h), base = cv2.getTextSize(text, FONT, scale, thickness)
+    x = int(np.clip(x, 0, max(0, canvas.shape[1] - w)))
+    y = int(np.clip(y, 0, max(0, canvas.shape[0] - h - base)))
+    cv2.rectangle(canvas, (x, y), (x + w, y + h + base), colour, cv2.FILLED)
+    cv2.putText(canvas, text, (x, y + h), FONT, scale, (255, 255, 255), thickness, cv2.LINE_AA)
 
 
 def annotate(image: np.ndarray, reading: Reading) -> np.ndarray:
     """Return a colour copy of ``image`` with each digit boxed and labelled."""
     canvas = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image[:, :, :3].copy()
     height, width = canvas.shape[:2]
-    thickness = max(1, round(max(height, width) / 500))
+    thickness = max(1, round(max(height, width) / 600))
     for line in reading.lines:
         x, y, w, h = line.box
-        pad = max(2, h // 10)
+        pad = max(3, h // 8)
         cv2.rectangle(canvas, (x - pad, y - pad), (x + w + pad, y + h + pad), NUMBER_COLOUR, thickness)
     for digit in reading.digits:
         x, y, w, h = digit.box
         colour = DIGIT_COLOUR if digit.confidence >= LOW_CONFIDENCE else LOW_COLOUR
         cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, thickness)
-        text = f"{digit.label} {digit.confidence:.2f}"
-        scale = max(0.35, min(2.0, h / 60))
-        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
-        top = y - 3 if y - th - base - 3 >= 0 else y + h + th + base + 3
-        cv2.rectangle(canvas, (x, top - th - base), (x + tw, top + base - 2), colour, cv2.FILLED)
-        cv2.putText(canvas, text, (x, top - base), cv2.FONT_HERSHEY_SIMPLEX, scale,
-                    (255, 255, 255), thickness, cv2.LINE_AA)
+        label = str(digit.label)
+        scale = _scale_for(label, 0.4 * h, 1.2 * max(w, h / 2), thickness)
+        (_, th), base = cv2.getTextSize(label, FONT, scale, thickness)
+        _label(canvas, label, x, y - th - base - thickness, scale, colour, thickness)
+        confidence = f"{digit.confidence:.2f}"
+        small = _scale_for(confidence, 0.16 * h, 1.3 * max(w, h / 2), 1)
+        _label(canvas, confidence, x, y + h + thickness + 1, small, colour, 1)
     return canvas

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
+from recognizer.errors import RecognizerError
 from recognizer.model_files import ModelFiles, locate, onnx_session
 
 RUNTIMES = ("onnx", "keras")
@@ -47,8 +48,14 @@ class KerasClassifier:
         import keras
 
         self.files = files
-        self.model = keras.models.model_from_json(files.json.read_text())
-        self.model.load_weights(files.h5)
+        try:
+            self.model = keras.models.model_from_json(files.json.read_text())
+        except (ValueError, TypeError, KeyError) as exc:
+            raise RecognizerError(files.json, f"Keras cannot build this model ({exc})") from exc
+        try:
+            self.model.load_weights(files.h5)
+        except (ValueError, OSError, KeyError) as exc:
+            raise RecognizerError(files.h5, f"Keras cannot load these weights ({exc})") from exc
         self.classes = int(self.model.output_shape[-1])
 
     def predict(self, digits: np.ndarray) -> np.ndarray:
