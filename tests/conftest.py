@@ -6,21 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from recognizer.matching import iou  # noqa: F401  (tests import it from here)
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 MNIST_DIR = SHARED / "mnist"
 REAL_DIR = SHARED / "real"
-
-
-def iou(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    w = min(ax + aw, bx + bw) - max(ax, bx)
-    h = min(ay + ah, by + bh) - max(ay, by)
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    return inter / (aw * ah + bw * bh - inter)
 
 
 def touching_pair(first: int = 4, second: int = 7):
