@@ -23,7 +23,11 @@ WORK_MAX_SIDE = 2000  # detect on at most this many pixels a side (A4 at 150 dpi
 BACKGROUND_SIDE = 256  # the paper's shading is estimated on a small copy
 BACKGROUND_KERNEL = 33  # wider than any stroke at BACKGROUND_SIDE (1/8 of the image)
 NOISE_FLOOR = 10  # ink-map levels that are never ink
-FAINT_RATIO = 0.45  # marks this much fainter than the page's handwriting are not read
+FAINT_RATIO = 0.35  # marks this much fainter than the page's handwriting are not read
+PAGE_CONTRAST = 0.7  # a desk is darker than this share of the paper's brightness
+LINE_MIN_LENGTH = 40  # pixels: rules are straight runs at least this long...
+RULE_LENGTH = 2.5  # ...and this many digit heights
+LINE_BRIDGE = 9  # pixels: a stroke's two sides across a removed line are joined
 MIN_DIGIT_SIDE = 8  # pixels, at working scale
 LINE_ASPECT = 6.0  # wider than this many heights: a rule, a dash, an underline
 HUGE_HEIGHT_RATIO = 2.6  # taller than this many median heights: an edge or frame
@@ -88,21 +92,56 @@ def is_dark_ink(gray: np.ndarray) -> bool:
     return (mid - low) >= (high - mid)
 
 
+def _page_mask(background: np.ndarray) -> np.ndarray | None:
+    """The sheet of paper, when a photo shows it on a much darker desk.
+
+    Returns a mask of the small background copy (True on the sheet), or None
+    when the paper fills the picture or nothing is much darker than it. A
+    two-tone page (a grey panel on white) is not a desk: the desk must be
+    under 70 % of the paper's brightness.
+    """
+    threshold, bright = cv2.threshold(background, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
+    if count < 2:
+        return None
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    sheet = labels == largest
+    share = sheet.mean()
+    if not 0.15 <= share <= 0.97:
+        return None
+    paper, desk = float(np.median(background[sheet])), float(np.median(background[~sheet]))
+    if desk > PAGE_CONTRAST * paper:
+        return None
+    # Shrink a little: the sheet's own edge is not ink.
+    return cv2.erode(sheet.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+
+
 def ink_map(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
     """How far each pixel stands out from the paper (or board) around it.
 
     A morphological closing (opening on boards) of a small copy wipes out
-    strokes but keeps shading, shadows and two-tone backgrounds; subtracting
-    it leaves the ink alone on a flat zero background.
+    strokes but keeps shading, shadows and two-tone backgrounds. On paper the
+    ink is measured as a share of the local paper brightness, so a digit in a
+    shadow is as strong as one in the light; a desk around the sheet is
+    masked out.
     """
     small = _background_copy(gray)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (BACKGROUND_KERNEL, BACKGROUND_KERNEL))
     op = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
     background = cv2.morphologyEx(small, op, kernel, borderType=cv2.BORDER_REPLICATE)
+    page = _page_mask(background) if dark_ink else None
     background = cv2.GaussianBlur(background, (0, 0), BACKGROUND_KERNEL / 6)
     if background.shape != gray.shape:
         background = cv2.resize(background, gray.shape[::-1], interpolation=cv2.INTER_LINEAR)
-    return cv2.subtract(background, gray) if dark_ink else cv2.subtract(gray, background)
+    if dark_ink:
+        paper = np.maximum(background, 1).astype(np.float32)
+        ink = (cv2.subtract(background, gray).astype(np.float32) * (255.0 / paper)).astype(np.uint8)
+    else:
+        ink = cv2.subtract(gray, background)
+    if page is not None:
+        page = cv2.resize(page.astype(np.uint8), gray.shape[::-1], interpolation=cv2.INTER_NEAREST)
+        ink[page == 0] = 0
+    return ink
 
 
 def choose_threshold(ink: np.ndarray) -> float:
@@ -125,12 +164,95 @@ def choose_threshold(ink: np.ndarray) -> float:
 # ----------------------------------------------------------------------------
 # Components and filters
 # ----------------------------------------------------------------------------
+def mark_height(core: np.ndarray) -> float:
+    """The typical height of the marks with a digit's proportions.
+
+    Taken before rules are removed, from the strong-ink components whose
+    height is 0.7 to 6 times their width (rules and frames are far flatter or
+    far thinner); the upper half of them, so specks and print do not set it.
+    """
+    count, _, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
+    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    heights = np.sort(h[(h >= MIN_DIGIT_SIDE) & (h >= 0.7 * w) & (h <= 6 * w)])
+    return float(np.median(heights[len(heights) // 2 :])) if heights.size else 0.0
+
+
+def _rules(mask: np.ndarray, max_thickness: float, min_length: int) -> np.ndarray:
+    """Long thin straight lines at any angle (ruled paper in perspective, skewed
+    forms, underlines), drawn as a mask as thick as they are."""
+    length = min_length
+    segments = cv2.HoughLinesP(mask, 1, np.pi / 360, threshold=length // 2,
+                               minLineLength=length, maxLineGap=3)
+    rules = np.zeros_like(mask)
+    if segments is None:
+        return rules
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
+    for x1, y1, x2, y2 in segments.reshape(-1, 4):  # (N, 1, 4) in OpenCV 4, (N, 4) in 5
+        steps = max(abs(x2 - x1), abs(y2 - y1)) + 1
+        xs = np.linspace(x1, x2, steps).round().astype(int)
+        ys = np.linspace(y1, y2, steps).round().astype(int)
+        thickness = 2.0 * float(np.median(distance[ys, xs]))
+        if thickness <= max_thickness:
+            cv2.line(rules, (int(x1), int(y1)), (int(x2), int(y2)), 1, max(1, int(np.ceil(thickness)) + 1))
+    return rules & mask
+
+
+def _box_sides(mask: np.ndarray, rules: np.ndarray, max_thickness: float, horizontal: bool) -> np.ndarray:
+    """Short straight bars that run from one rule to another: the sides of boxes."""
+    shape = (LINE_MIN_LENGTH // 2, 1) if horizontal else (1, LINE_MIN_LENGTH // 2)
+    runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, shape))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    if count < 2:
+        return np.zeros_like(mask)
+    near_rule = cv2.dilate(rules, np.ones((5, 5), np.uint8))
+    keep = np.zeros(count, dtype=bool)
+    for k in range(1, count):
+        x, y, w, h, area = stats[k]
+        extent = w if horizontal else h
+        if area / max(extent, 1) > max_thickness:
+            continue
+        if horizontal:
+            ends = near_rule[y : y + h, max(x - 2, 0)].any() and near_rule[y : y + h, min(x + w + 1, mask.shape[1] - 1)].any()
+        else:
+            ends = near_rule[max(y - 2, 0), x : x + w].any() and near_rule[min(y + h + 1, mask.shape[0] - 1), x : x + w].any()
+        keep[k] = ends
+    return keep[labels].astype(np.uint8)
+
+
+def remove_lines(mask: np.ndarray, digit_height: float = 0.0) -> np.ndarray:
+    """Take ruled lines, box borders and table rules out of a binary mask.
+
+    A rule is a straight segment (Hough transform, any angle) that is long
+    (a share of the image) and thin (a few pixels, measured with a distance
+    transform); the sides of boxes are short straight bars whose two ends sit
+    on rules. They are removed, and where a stroke crosses or touches a line
+    the line pixels between the stroke's two sides are put back (a closing
+    across the line), so digits written on lines or in boxes keep their
+    shape. A digit's own long stroke is too thick or too short to go: a rule
+    must be longer than 2.5 digit heights.
+    """
+    height, width = mask.shape
+    max_thickness = max(4.0, max(height, width) / 200)
+    min_length = max(LINE_MIN_LENGTH, int(RULE_LENGTH * digit_height))
+    rules = _rules(mask, max_thickness, min_length)
+    if not rules.any():
+        return mask
+    rules |= _box_sides(mask, rules, max_thickness, horizontal=False)
+    rules |= _box_sides(mask, rules, max_thickness, horizontal=True)
+    lines = cv2.dilate(rules, np.ones((3, 3), np.uint8)) & mask
+    kept = mask & ~lines
+    bridge_h = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, LINE_BRIDGE)))
+    bridge_v = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (LINE_BRIDGE, 1)))
+    return kept | (lines & (bridge_h | bridge_v))
+
+
 def _components(ink: np.ndarray, threshold: float) -> list[Candidate]:
     """Hysteresis: grow each stroke down to half the threshold from its core."""
-    low_mask = (ink >= threshold * 0.5).astype(np.uint8)
+    core = (ink >= threshold).astype(np.uint8)
+    low_mask = remove_lines((ink >= threshold * 0.5).astype(np.uint8), mark_height(core))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(low_mask, connectivity=8)
     seeded = np.zeros(count, dtype=bool)
-    seeded[np.unique(labels[ink >= threshold])] = True
+    seeded[np.unique(labels[(core > 0) & (low_mask > 0)])] = True
     seeded[0] = False
     candidates = []
     for label in np.flatnonzero(seeded):
@@ -180,35 +302,43 @@ def _merge(a: Candidate, b: Candidate) -> Candidate:
 def _join_broken(cands: list[Candidate], typical_h: float) -> list[Candidate]:
     """Join pieces of one digit (a 5's flag, a 4's open top, a broken stroke).
 
-    Two marks are joined when they overlap in x by half the narrower one, sit
-    within a quarter of a digit height vertically, and the union still has a
-    digit's proportions.
+    A small piece joins the mark it overlaps most in x when they overlap by
+    half the narrower one, sit within a quarter of a digit height vertically,
+    and the union still has a digit's proportions. All pairs are tested at
+    once with NumPy; pieces join in rounds until nothing changes.
     """
-    cands = sorted(cands, key=lambda c: c.box.w * c.box.h)
-    merged = True
-    while merged:
-        merged = False
-        for i, small in enumerate(cands):
-            for j, big in enumerate(cands):
-                if i == j:
-                    continue
-                a, b = small.box, big.box
-                overlap_x = min(a.right, b.right) - max(a.x, b.x)
-                gap_y = max(a.y, b.y) - min(a.bottom, b.bottom)
-                union = a.union(b)
-                if (
-                    overlap_x >= 0.5 * min(a.w, b.w)
-                    and gap_y <= 0.25 * typical_h
-                    and union.h <= 1.35 * typical_h
-                    and union.w <= 1.1 * union.h
-                    and a.h < 0.75 * typical_h
-                ):
-                    joined = _merge(small, big)
-                    cands = [c for k, c in enumerate(cands) if k not in (i, j)] + [joined]
-                    merged = True
-                    break
-            if merged:
-                break
+    for _ in range(4):
+        if len(cands) < 2:
+            return cands
+        boxes = np.array([c.box for c in cands], dtype=np.int64)
+        x, y, w, h = boxes.T
+        right, bottom = x + w, y + h
+        overlap_x = np.minimum(right[:, None], right[None, :]) - np.maximum(x[:, None], x[None, :])
+        gap_y = np.maximum(y[:, None], y[None, :]) - np.minimum(bottom[:, None], bottom[None, :])
+        union_w = np.maximum(right[:, None], right[None, :]) - np.minimum(x[:, None], x[None, :])
+        union_h = np.maximum(bottom[:, None], bottom[None, :]) - np.minimum(y[:, None], y[None, :])
+        ok = (
+            (overlap_x >= 0.5 * np.minimum(w[:, None], w[None, :]))
+            & (gap_y <= 0.25 * typical_h)
+            & (union_h <= 1.35 * typical_h)
+            & (union_w <= 1.1 * union_h)
+            & (h[:, None] < 0.75 * typical_h)  # row: the small piece
+            & ((w * h)[:, None] <= (w * h)[None, :])  # column: the mark it joins
+        )
+        np.fill_diagonal(ok, False)
+        pieces = np.flatnonzero(ok.any(axis=1))
+        if pieces.size == 0:
+            return cands
+        taken: set[int] = set()
+        merged: list[Candidate] = []
+        for i in pieces:
+            partners = np.flatnonzero(ok[i])
+            j = int(partners[np.argmax(overlap_x[i, partners])])
+            if i in taken or j in taken:
+                continue
+            taken.update((int(i), j))
+            merged.append(_merge(cands[i], cands[j]))
+        cands = [c for k, c in enumerate(cands) if k not in taken] + merged
     return cands
 
 

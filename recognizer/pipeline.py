@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from recognizer.classify import Classifier
@@ -45,7 +46,12 @@ class Recognizer:
             image = load_image(path)
         except RecognizerError as exc:
             return Reading(source=str(path), error=exc.message), None
-        return self.read_array(image, str(path)), image
+        try:
+            return self.read_array(image, str(path)), image
+        except (cv2.error, ValueError, IndexError, MemoryError) as exc:
+            # A bug or an image this pipeline cannot handle: report it for this
+            # file and let a batch go on with the next one.
+            return Reading(source=str(path), error=f"could not be read ({type(exc).__name__}: {exc})"), image
 
     def read_array(self, image: np.ndarray, source: str = "<image>") -> Reading:
         height, width = image.shape[:2]
