@@ -20,8 +20,12 @@ from recognizer.errors import RecognizerError
 from recognizer.types import Box
 
 WORK_MAX_SIDE = 2000  # detect on at most this many pixels a side (A4 at 150 dpi fits)
-BACKGROUND_SIDE = 256  # the paper's shading is estimated on a small copy
-BACKGROUND_KERNEL = 33  # wider than any stroke at BACKGROUND_SIDE (1/8 of the image)
+BACKGROUND_SIDE = 256  # the polarity is judged on a copy this small
+PAPER_MIN_BRIGHTNESS = 120  # a sheet on a desk is at least this bright...
+SHEET_TAIL = 1.5  # ...with a tail of dark ink this much longer than its light tail
+BACKGROUND_KERNEL = 33  # the background window, in pixels of the small copy it is run on
+STROKE_WINDOW = 8  # the background window spans this many stroke widths...
+MIN_WINDOW = 24  # ...and at least this many pixels
 NOISE_FLOOR = 10  # ink-map levels that are never ink
 FAINT_RATIO = 0.35  # marks this much fainter than the page's handwriting are not read
 PAGE_CONTRAST = 0.7  # a desk is darker than this share of the paper's brightness
@@ -83,13 +87,34 @@ def _background_copy(gray: np.ndarray) -> np.ndarray:
 
 
 def is_dark_ink(gray: np.ndarray) -> bool:
-    """Decide the polarity: the paper is the bulk of the image, ink the tail.
+    """Decide the polarity: is the ink darker or lighter than what it is on?
 
-    On paper the long tail of grey levels points to black; on a board it
-    points to white.
+    The paper (or board) is the bulk of the picture and the ink the tail of
+    its grey levels: a tail towards black means dark ink on paper. One case
+    breaks that rule: a sheet photographed on a darker desk that fills most
+    of the frame. A large, bright region standing well above the rest is
+    taken as paper, whatever the histogram says.
     """
-    low, mid, high = np.percentile(_background_copy(gray), [1, 50, 99])
-    return (mid - low) >= (high - mid)
+    small = _background_copy(gray)
+    low, mid, high = np.percentile(small, [1, 50, 99])
+    if (mid - low) >= (high - mid):
+        return True
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (BACKGROUND_KERNEL, BACKGROUND_KERNEL))
+    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+    _, bright = cv2.threshold(background, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
+    if count < 2:
+        return False
+    sheet = labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    if sheet.mean() < 0.15 or sheet.all():
+        return False
+    paper, rest = float(np.median(background[sheet])), float(np.median(background[~sheet]))
+    if paper < PAPER_MIN_BRIGHTNESS or rest >= PAGE_CONTRAST * paper:
+        return False
+    # On a real sheet the ink's tail points to black inside the sheet too;
+    # glare on a board, or a patch dense with chalk, has its tail to white.
+    low, mid, high = np.percentile(small[sheet], [1, 50, 99])
+    return (mid - low) >= SHEET_TAIL * (high - mid)
 
 
 def _page_mask(background: np.ndarray) -> np.ndarray | None:
@@ -107,7 +132,14 @@ def _page_mask(background: np.ndarray) -> np.ndarray | None:
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     sheet = labels == largest
     share = sheet.mean()
-    if not 0.15 <= share <= 0.97:
+    if not 0.15 <= share <= 0.995:
+        return None
+    # Anything dark inside the sheet (digits, stains) is sheet: only what
+    # reaches the picture's edge can be desk.
+    count, labels = cv2.connectedComponents((~sheet).astype(np.uint8), connectivity=4)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    sheet |= ~np.isin(labels, edge[edge > 0]) & ~sheet
+    if sheet.all():
         return None
     paper, desk = float(np.median(background[sheet])), float(np.median(background[~sheet]))
     if desk > PAGE_CONTRAST * paper:
@@ -116,21 +148,36 @@ def _page_mask(background: np.ndarray) -> np.ndarray | None:
     return cv2.erode(sheet.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
 
 
-def ink_map(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
+def ink_map(gray: np.ndarray, dark_ink: bool, window: float | None = None,
+            page: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """How far each pixel stands out from the paper (or board) around it.
 
-    A morphological closing (opening on boards) of a small copy wipes out
-    strokes but keeps shading, shadows and two-tone backgrounds. On paper the
-    ink is measured as a share of the local paper brightness, so a digit in a
-    shadow is as strong as one in the light; a desk around the sheet is
-    masked out.
+    A morphological closing (opening on boards) wipes out every dark feature
+    narrower than its window (the strokes) but keeps what is wider: shading,
+    shadows, two-tone backgrounds. ``window`` (pixels) defaults to 1/8 of the
+    image, wide enough for any pen; ``detect`` narrows it to a few stroke
+    widths once it has seen the strokes, so a shadow band is not mistaken for
+    ink. On paper the ink is measured as a share of the local paper
+    brightness, so a digit in a shadow is as strong as one in the light; a
+    desk around the sheet is masked out. Returns the ink map and the sheet
+    mask found (or the ``page`` given, found with a wider window).
     """
-    small = _background_copy(gray)
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (BACKGROUND_KERNEL, BACKGROUND_KERNEL))
+    longest = max(gray.shape)
+    window = longest / 8 if window is None else min(window, longest / 8)
+    # Work on a copy small enough that the window is BACKGROUND_KERNEL pixels.
+    factor = min(1.0, BACKGROUND_KERNEL / max(window, 1.0))
+    small = gray if factor >= 1.0 else cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    size = max(3, int(round(window * factor)) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
     op = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
     background = cv2.morphologyEx(small, op, kernel, borderType=cv2.BORDER_REPLICATE)
-    page = _page_mask(background) if dark_ink else None
-    background = cv2.GaussianBlur(background, (0, 0), BACKGROUND_KERNEL / 6)
+    if page is None and dark_ink and window >= longest / 8:
+        sheet = _page_mask(background)
+        if sheet is not None:
+            page = cv2.resize(sheet.astype(np.uint8), gray.shape[::-1], interpolation=cv2.INTER_NEAREST)
+    # Only a light blur: a closing already follows a shadow's edge exactly, and
+    # a wide blur would turn the edge into a band of false ink.
+    background = cv2.GaussianBlur(background, (0, 0), 1.0)
     if background.shape != gray.shape:
         background = cv2.resize(background, gray.shape[::-1], interpolation=cv2.INTER_LINEAR)
     if dark_ink:
@@ -139,9 +186,26 @@ def ink_map(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
     else:
         ink = cv2.subtract(gray, background)
     if page is not None:
-        page = cv2.resize(page.astype(np.uint8), gray.shape[::-1], interpolation=cv2.INTER_NEAREST)
         ink[page == 0] = 0
-    return ink
+    return ink, page
+
+
+def stroke_scale(ink: np.ndarray, threshold: float) -> float:
+    """The widest typical stroke on the page, in pixels (0 if none is seen).
+
+    From the digit-sized strong-ink marks: twice area over perimeter each;
+    the 90th percentile, so a marker among pens still fits the window.
+    """
+    core = (ink >= threshold).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
+    h, w, area = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_AREA]
+    marks = np.flatnonzero((h >= 2 * MIN_DIGIT_SIDE) & (h >= 0.5 * w) & (h <= 8 * w)) + 1
+    if marks.size == 0:
+        return 0.0
+    boundary = core - cv2.erode(core, np.ones((3, 3), np.uint8))
+    perimeter = np.bincount(labels.ravel(), weights=boundary.ravel(), minlength=count)
+    widths = 2.0 * stats[marks, cv2.CC_STAT_AREA] / np.maximum(perimeter[marks], 1)
+    return float(np.percentile(widths, 90))
 
 
 def choose_threshold(ink: np.ndarray) -> float:
@@ -177,15 +241,17 @@ def mark_height(core: np.ndarray) -> float:
     return float(np.median(heights[len(heights) // 2 :])) if heights.size else 0.0
 
 
-def _rules(mask: np.ndarray, max_thickness: float, min_length: int) -> np.ndarray:
+def _rules(mask: np.ndarray, max_thickness: float, min_length: int) -> tuple[np.ndarray, np.ndarray]:
     """Long thin straight lines at any angle (ruled paper in perspective, skewed
-    forms, underlines), drawn as a mask as thick as they are."""
+    forms, underlines), drawn as masks as thick as they are: the mostly
+    horizontal ones and the mostly vertical ones apart."""
     length = min_length
     segments = cv2.HoughLinesP(mask, 1, np.pi / 360, threshold=length // 2,
                                minLineLength=length, maxLineGap=3)
-    rules = np.zeros_like(mask)
+    across = np.zeros_like(mask)  # mostly horizontal
+    upright = np.zeros_like(mask)  # mostly vertical
     if segments is None:
-        return rules
+        return across, upright
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
     for x1, y1, x2, y2 in segments.reshape(-1, 4):  # (N, 1, 4) in OpenCV 4, (N, 4) in 5
         steps = max(abs(x2 - x1), abs(y2 - y1)) + 1
@@ -193,8 +259,9 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int) -> np.ndarra
         ys = np.linspace(y1, y2, steps).round().astype(int)
         thickness = 2.0 * float(np.median(distance[ys, xs]))
         if thickness <= max_thickness:
-            cv2.line(rules, (int(x1), int(y1)), (int(x2), int(y2)), 1, max(1, int(np.ceil(thickness)) + 1))
-    return rules & mask
+            target = across if abs(x2 - x1) >= abs(y2 - y1) else upright
+            cv2.line(target, (int(x1), int(y1)), (int(x2), int(y2)), 1, max(1, int(np.ceil(thickness)) + 1))
+    return across, upright
 
 
 def _box_sides(mask: np.ndarray, rules: np.ndarray, max_thickness: float, horizontal: bool) -> np.ndarray:
@@ -219,7 +286,7 @@ def _box_sides(mask: np.ndarray, rules: np.ndarray, max_thickness: float, horizo
     return keep[labels].astype(np.uint8)
 
 
-def remove_lines(mask: np.ndarray, digit_height: float = 0.0) -> np.ndarray:
+def remove_lines(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | None = None) -> np.ndarray:
     """Take ruled lines, box borders and table rules out of a binary mask.
 
     A rule is a straight segment (Hough transform, any angle) that is long
@@ -229,27 +296,35 @@ def remove_lines(mask: np.ndarray, digit_height: float = 0.0) -> np.ndarray:
     the line pixels between the stroke's two sides are put back (a closing
     across the line), so digits written on lines or in boxes keep their
     shape. A digit's own long stroke is too thick or too short to go: a rule
-    must be longer than 2.5 digit heights.
+    must be longer than 2.5 digit heights. Rules are looked for in ``faint``
+    (a lower threshold's mask) when given: a faint printed line is unbroken
+    there, while ``mask`` only holds fragments of it.
     """
     height, width = mask.shape
     max_thickness = max(4.0, max(height, width) / 200)
     min_length = max(LINE_MIN_LENGTH, int(RULE_LENGTH * digit_height))
-    rules = _rules(mask, max_thickness, min_length)
-    if not rules.any():
+    across, upright = _rules(mask if faint is None else faint | mask, max_thickness, min_length)
+    if not (across.any() or upright.any()):
         return mask
-    rules |= _box_sides(mask, rules, max_thickness, horizontal=False)
-    rules |= _box_sides(mask, rules, max_thickness, horizontal=True)
-    lines = cv2.dilate(rules, np.ones((3, 3), np.uint8)) & mask
-    kept = mask & ~lines
-    bridge_h = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, LINE_BRIDGE)))
-    bridge_v = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (LINE_BRIDGE, 1)))
-    return kept | (lines & (bridge_h | bridge_v))
+    rules = across | upright
+    upright |= _box_sides(mask, rules, max_thickness, horizontal=False)
+    across |= _box_sides(mask, rules, max_thickness, horizontal=True)
+    grow = np.ones((3, 3), np.uint8)
+    across = cv2.dilate(across, grow) & mask
+    upright = cv2.dilate(upright, grow) & mask
+    kept = mask & ~(across | upright)
+    # Bridge only across a line: vertically over horizontal rules, sideways
+    # over vertical ones, never along a rule from one digit to the next.
+    down = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, LINE_BRIDGE)))
+    sideways = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (LINE_BRIDGE, 1)))
+    return kept | (across & down) | (upright & sideways)
 
 
 def _components(ink: np.ndarray, threshold: float) -> list[Candidate]:
     """Hysteresis: grow each stroke down to half the threshold from its core."""
     core = (ink >= threshold).astype(np.uint8)
-    low_mask = remove_lines((ink >= threshold * 0.5).astype(np.uint8), mark_height(core))
+    faint = (ink >= max(NOISE_FLOOR, threshold * 0.3)).astype(np.uint8)
+    low_mask = remove_lines((ink >= threshold * 0.5).astype(np.uint8), mark_height(core), faint)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(low_mask, connectivity=8)
     seeded = np.zeros(count, dtype=bool)
     seeded[np.unique(labels[(core > 0) & (low_mask > 0)])] = True
@@ -413,8 +488,14 @@ def detect(image: np.ndarray, source: str = "<image>") -> Detection:
     if float(gray.max()) - float(gray.min()) < 8:
         raise RecognizerError(source, "image is blank (one flat colour): nothing to read")
     dark_ink = is_dark_ink(gray)
-    ink = ink_map(gray, dark_ink)
+    ink, page = ink_map(gray, dark_ink)
     threshold = choose_threshold(ink)
+    # Second look with a window fitted to the pen: a few stroke widths wide,
+    # so shadows and stains wider than that stay part of the paper.
+    stroke = stroke_scale(ink, threshold)
+    if stroke > 0 and STROKE_WINDOW * stroke < max(gray.shape) / 8:
+        ink, _ = ink_map(gray, dark_ink, window=max(STROKE_WINDOW * stroke, MIN_WINDOW), page=page)
+        threshold = choose_threshold(ink)
     cands = _drop_lines_and_edges(_components(ink, threshold), gray.shape)
     cands = _drop_faint(cands)
     typical_h = _typical_height(cands)
