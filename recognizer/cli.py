@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, default=None)
     train.add_argument("--batch-size", type=int, default=None)
     train.add_argument("--limit", type=int, default=None, metavar="N", help="train on the first N digits only")
+    train.add_argument("--scenes", type=int, default=None, metavar="N",
+                       help="generated scenes whose detector crops join the data (default 400; 0: MNIST only)")
     train.add_argument("--seed", type=int, default=1)
 
     evaluate = commands.add_parser("evaluate", help="MNIST test accuracy, confusion matrix, curves",
@@ -116,6 +118,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size or training.BATCH_SIZE,
         limit=args.limit,
         seed=args.seed,
+        scenes=training.SCENES if args.scenes is None else args.scenes,
     )
     record = training.train(config)
     onnx_path = export_onnx(output / "model.json", output / "model.h5", output / "model.onnx")

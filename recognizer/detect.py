@@ -22,7 +22,7 @@ from recognizer.types import Box
 WORK_MAX_SIDE = 2000  # detect on at most this many pixels a side (A4 at 150 dpi fits)
 BACKGROUND_SIDE = 256  # the polarity is judged on a copy this small
 PAPER_MIN_BRIGHTNESS = 120  # a sheet on a desk is at least this bright...
-SHEET_TAIL = 1.5  # ...with a tail of dark ink this much longer than its light tail
+SHEET_TAIL = 1.0  # ...with a tail of dark ink at least as long as its light tail
 BACKGROUND_KERNEL = 33  # the background window, in pixels of the small copy it is run on
 STROKE_WINDOW = 8  # the background window spans this many stroke widths...
 MIN_WINDOW = 24  # ...and at least this many pixels
@@ -31,7 +31,8 @@ FAINT_RATIO = 0.35  # marks this much fainter than the page's handwriting are no
 PAGE_CONTRAST = 0.7  # a desk is darker than this share of the paper's brightness
 LINE_MIN_LENGTH = 40  # pixels: rules are straight runs at least this long...
 RULE_LENGTH = 2.5  # ...and this many digit heights
-LINE_BRIDGE = 9  # pixels: a stroke's two sides across a removed line are joined
+HOUGH_FULL_SIZE = 400_000  # pixels: larger masks are searched for rules at half size
+LINE_BRIDGE = 13  # pixels: a stroke's two sides across a removed line are joined
 MIN_DIGIT_SIDE = 8  # pixels, at working scale
 LINE_ASPECT = 6.0  # wider than this many heights: a rule, a dash, an underline
 HUGE_HEIGHT_RATIO = 2.6  # taller than this many median heights: an edge or frame
@@ -113,7 +114,7 @@ def is_dark_ink(gray: np.ndarray) -> bool:
         return False
     # On a real sheet the ink's tail points to black inside the sheet too;
     # glare on a board, or a patch dense with chalk, has its tail to white.
-    low, mid, high = np.percentile(small[sheet], [1, 50, 99])
+    low, mid, high = np.percentile(small[sheet], [0.5, 50, 99.5])
     return (mid - low) >= SHEET_TAIL * (high - mid)
 
 
@@ -190,22 +191,39 @@ def ink_map(gray: np.ndarray, dark_ink: bool, window: float | None = None,
     return ink, page
 
 
-def stroke_scale(ink: np.ndarray, threshold: float) -> float:
-    """The widest typical stroke on the page, in pixels (0 if none is seen).
+@dataclass
+class Scale:
+    """How big the page's digits are and how wide its pen, from the strong ink."""
 
-    From the digit-sized strong-ink marks: twice area over perimeter each;
-    the 90th percentile, so a marker among pens still fits the window.
+    stroke: float  # the widest typical stroke, pixels (90th percentile)
+    height: float  # the typical height of digit-shaped marks, pixels
+
+
+def measure_scale(core: np.ndarray) -> Scale:
+    """One labelling of the strong-ink mask gives both scales.
+
+    Only marks with a digit's proportions count (rules and frames are far
+    flatter or thinner); stroke width is twice area over perimeter per mark,
+    the 90th percentile so a marker among pens still fits; height is the
+    median of the taller half, so specks and print do not set it.
     """
-    core = (ink >= threshold).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
-    h, w, area = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_AREA]
-    marks = np.flatnonzero((h >= 2 * MIN_DIGIT_SIDE) & (h >= 0.5 * w) & (h <= 8 * w)) + 1
+    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    shaped = (h >= MIN_DIGIT_SIDE) & (h >= 0.7 * w) & (h <= 6 * w)
+    heights = np.sort(h[shaped])
+    height = float(np.median(heights[len(heights) // 2 :])) if heights.size else 0.0
+    marks = np.flatnonzero(shaped & (h >= 2 * MIN_DIGIT_SIDE)) + 1
     if marks.size == 0:
-        return 0.0
+        return Scale(0.0, height)
     boundary = core - cv2.erode(core, np.ones((3, 3), np.uint8))
     perimeter = np.bincount(labels.ravel(), weights=boundary.ravel(), minlength=count)
     widths = 2.0 * stats[marks, cv2.CC_STAT_AREA] / np.maximum(perimeter[marks], 1)
-    return float(np.percentile(widths, 90))
+    return Scale(float(np.percentile(widths, 90)), height)
+
+
+def _histogram_median(counts: np.ndarray) -> int:
+    """The median of uint8 data from its histogram (no sort of the pixels)."""
+    return int(np.searchsorted(np.cumsum(counts), counts.sum() / 2.0))
 
 
 def choose_threshold(ink: np.ndarray) -> float:
@@ -215,8 +233,9 @@ def choose_threshold(ink: np.ndarray) -> float:
     marks (bleed-through, ruling, pencil smudges) instead of paper from
     everything.
     """
-    sample = ink[::2, ::2] if ink.size > 400_000 else ink
-    spread = np.median(np.abs(sample.astype(np.int16) - int(np.median(sample))))
+    sample = ink[::2, ::2] if ink.size > 100_000 else ink
+    centre = _histogram_median(np.bincount(sample.ravel(), minlength=256))
+    spread = _histogram_median(np.bincount(np.abs(sample.astype(np.int16) - centre).ravel(), minlength=256))
     floor = max(NOISE_FLOOR, 6.0 * 1.4826 * float(spread))
     marked = sample[sample > floor]
     if marked.size < 20:
@@ -228,39 +247,32 @@ def choose_threshold(ink: np.ndarray) -> float:
 # ----------------------------------------------------------------------------
 # Components and filters
 # ----------------------------------------------------------------------------
-def mark_height(core: np.ndarray) -> float:
-    """The typical height of the marks with a digit's proportions.
-
-    Taken before rules are removed, from the strong-ink components whose
-    height is 0.7 to 6 times their width (rules and frames are far flatter or
-    far thinner); the upper half of them, so specks and print do not set it.
-    """
-    count, _, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
-    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
-    heights = np.sort(h[(h >= MIN_DIGIT_SIDE) & (h >= 0.7 * w) & (h <= 6 * w)])
-    return float(np.median(heights[len(heights) // 2 :])) if heights.size else 0.0
-
-
 def _rules(mask: np.ndarray, max_thickness: float, min_length: int) -> tuple[np.ndarray, np.ndarray]:
     """Long thin straight lines at any angle (ruled paper in perspective, skewed
     forms, underlines), drawn as masks as thick as they are: the mostly
     horizontal ones and the mostly vertical ones apart."""
-    length = min_length
-    segments = cv2.HoughLinesP(mask, 1, np.pi / 360, threshold=length // 2,
+    # Large masks are searched at half size (max-pooled, so a 1-px rule stays
+    # unbroken); the segments are scaled back.
+    step = 2 if mask.size > HOUGH_FULL_SIZE else 1
+    search = cv2.dilate(mask, np.ones((2, 2), np.uint8))[::2, ::2] if step == 2 else mask
+    length = min_length // step
+    segments = cv2.HoughLinesP(search, 1, np.pi / 360, threshold=length // 2,
                                minLineLength=length, maxLineGap=3)
+    if segments is not None:
+        segments = segments.reshape(-1, 4) * step
     across = np.zeros_like(mask)  # mostly horizontal
     upright = np.zeros_like(mask)  # mostly vertical
     if segments is None:
         return across, upright
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
-    for x1, y1, x2, y2 in segments.reshape(-1, 4):  # (N, 1, 4) in OpenCV 4, (N, 4) in 5
+    for x1, y1, x2, y2 in segments:  # reshaped: (N, 1, 4) in OpenCV 4, (N, 4) in 5
         steps = max(abs(x2 - x1), abs(y2 - y1)) + 1
         xs = np.linspace(x1, x2, steps).round().astype(int)
         ys = np.linspace(y1, y2, steps).round().astype(int)
         thickness = 2.0 * float(np.median(distance[ys, xs]))
         if thickness <= max_thickness:
             target = across if abs(x2 - x1) >= abs(y2 - y1) else upright
-            cv2.line(target, (int(x1), int(y1)), (int(x2), int(y2)), 1, max(1, int(np.ceil(thickness)) + 1))
+            cv2.line(target, (int(x1), int(y1)), (int(x2), int(y2)), 1, max(1, int(round(thickness))))
     return across, upright
 
 
@@ -286,6 +298,12 @@ def _box_sides(mask: np.ndarray, rules: np.ndarray, max_thickness: float, horizo
     return keep[labels].astype(np.uint8)
 
 
+def _has_long_run(mask: np.ndarray, length: int) -> bool:
+    """Whether the mask holds enough ink for even one rule (a safe, cheap test:
+    projections would miss a tilted rule)."""
+    return int(cv2.countNonZero(mask)) >= length
+
+
 def remove_lines(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | None = None) -> np.ndarray:
     """Take ruled lines, box borders and table rules out of a binary mask.
 
@@ -303,7 +321,10 @@ def remove_lines(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray 
     height, width = mask.shape
     max_thickness = max(4.0, max(height, width) / 200)
     min_length = max(LINE_MIN_LENGTH, int(RULE_LENGTH * digit_height))
-    across, upright = _rules(mask if faint is None else faint | mask, max_thickness, min_length)
+    search = mask if faint is None else faint | mask
+    if not _has_long_run(search, min_length):
+        return mask
+    across, upright = _rules(search, max_thickness, min_length)
     if not (across.any() or upright.any()):
         return mask
     rules = across | upright
@@ -324,7 +345,7 @@ def _components(ink: np.ndarray, threshold: float) -> list[Candidate]:
     """Hysteresis: grow each stroke down to half the threshold from its core."""
     core = (ink >= threshold).astype(np.uint8)
     faint = (ink >= max(NOISE_FLOOR, threshold * 0.3)).astype(np.uint8)
-    low_mask = remove_lines((ink >= threshold * 0.5).astype(np.uint8), mark_height(core), faint)
+    low_mask = remove_lines((ink >= threshold * 0.5).astype(np.uint8), measure_scale(core).height, faint)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(low_mask, connectivity=8)
     seeded = np.zeros(count, dtype=bool)
     seeded[np.unique(labels[(core > 0) & (low_mask > 0)])] = True
@@ -492,7 +513,7 @@ def detect(image: np.ndarray, source: str = "<image>") -> Detection:
     threshold = choose_threshold(ink)
     # Second look with a window fitted to the pen: a few stroke widths wide,
     # so shadows and stains wider than that stay part of the paper.
-    stroke = stroke_scale(ink, threshold)
+    stroke = measure_scale((ink >= threshold).astype(np.uint8)).stroke
     if stroke > 0 and STROKE_WINDOW * stroke < max(gray.shape) / 8:
         ink, _ = ink_map(gray, dark_ink, window=max(STROKE_WINDOW * stroke, MIN_WINDOW), page=page)
         threshold = choose_threshold(ink)

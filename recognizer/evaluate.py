@@ -24,7 +24,8 @@ def predict_all(classifier, images: np.ndarray) -> np.ndarray:
 
 
 def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int = 10) -> np.ndarray:
-    matrix = np.zeros((classes, classes), dtype=np.int64)
+    """Rows: the true digit; columns: what was read (an 11th: "not a digit")."""
+    matrix = np.zeros((10, classes), dtype=np.int64)
     np.add.at(matrix, (truth, predicted), 1)
     return matrix
 
@@ -41,7 +42,7 @@ def plot_confusion(matrix: np.ndarray, path: Path, title: str) -> None:
     for (row, col), value in np.ndenumerate(matrix):
         colour = "white" if shown[row, col] > shown.max() * 0.6 else "black"
         ax.text(col, row, str(value), ha="center", va="center", fontsize=7, color=colour)
-    ax.set_xticks(range(matrix.shape[1]))
+    ax.set_xticks(range(matrix.shape[1]), [str(c) for c in range(10)] + ["not a\ndigit"] * (matrix.shape[1] - 10))
     ax.set_yticks(range(matrix.shape[0]))
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
@@ -78,12 +79,13 @@ def plot_history(history: dict, path: Path) -> None:
 def evaluate(data: Path, model: str | None, runtime: str, output: Path) -> dict:
     images, labels = load_mnist(data, "test")
     classifier = load_classifier(model, runtime)
-    predicted = predict_all(classifier, images).argmax(axis=1)
+    probabilities = predict_all(classifier, images)
+    predicted = probabilities.argmax(axis=1)  # "not a digit" counts as wrong
     correct = int((predicted == labels).sum())
     accuracy = correct / len(labels)
 
     output.mkdir(parents=True, exist_ok=True)
-    matrix = confusion_matrix(labels, predicted)
+    matrix = confusion_matrix(labels, predicted, probabilities.shape[1])
     plots = [output / "confusion_matrix.png"]
     plot_confusion(matrix, plots[0], f"MNIST test: {accuracy * 100:.2f}% of {len(labels)}")
     history_file = locate(model).folder / "history.json"

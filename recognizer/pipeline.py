@@ -20,6 +20,7 @@ from recognizer.read import group_lines
 from recognizer.sources import load_image
 from recognizer.types import Digit, Reading
 
+NOT_A_DIGIT = 10  # the model's eleventh class, when it has one
 MIN_CONFIDENCE = 0.5  # below this a mark is reported as not read
 CUT_MIN_CONFIDENCE = 0.8  # every piece of a cut must read at least this well...
 CUT_MARGIN = 0.1  # ...and on average no worse than the whole mark less this
@@ -77,7 +78,8 @@ class Recognizer:
             return []
         probabilities = self.classifier.predict(np.stack(crops))
         labels = probabilities.argmax(axis=1)
-        confidences = probabilities.max(axis=1)
+        # A digit's confidence; a mark the model calls "not a digit" gets 0.
+        confidences = np.where(labels == NOT_A_DIGIT, 0.0, probabilities.max(axis=1))
 
         digits = []
         for whole, *cuts in marks:

@@ -1,8 +1,11 @@
-"""Train the digit CNN on MNIST and write ``model.json`` + ``model.h5``.
+"""Train the digit CNN and write ``model.json`` + ``model.h5``.
 
 Reads like keras-io's ``mnist_convnet.py``: constants, data, augmentation,
-model, training, saving. Only this module and ``evaluate`` import Keras; the
-reading path never does (see ``recognizer.classify``).
+model, training, saving. The data are MNIST's training digits plus crops that
+the tool's own detector makes of generated scenes (``recognizer.harvest``),
+digits and non-digits alike: the eleventh class, "not a digit", is how the
+reader rejects printed letters, strokes, stains and bad cuts. Only this
+module and ``evaluate`` import Keras; the reading path never does.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from recognizer.mnist import load_mnist
 # ----------------------------------------------------------------------------
 # Constants
 # ----------------------------------------------------------------------------
-NUM_CLASSES = 10
+NUM_CLASSES = 11  # the digits 0-9 and "not a digit"
 INPUT_SHAPE = (28, 28, 1)
+SCENES = 400  # generated scenes whose detector crops join the training data
+SCENE_VALIDATION_SHARE = 0.1
 BATCH_SIZE = 128
 EPOCHS = 20
 LEARNING_RATE = 2e-3
@@ -39,6 +44,7 @@ class TrainConfig:
     epochs: int = EPOCHS
     batch_size: int = BATCH_SIZE
     limit: int | None = None  # use only the first N training digits (smoke tests)
+    scenes: int = SCENES
     seed: int = 1
     verbose: int = 2
 
@@ -122,17 +128,36 @@ def prepare(images: np.ndarray) -> np.ndarray:
     return (images.astype("float32") / 255.0)[..., None]
 
 
+def harvest_scenes(config: TrainConfig, images: np.ndarray, labels: np.ndarray):
+    """Detector crops of generated scenes drawn with MNIST *train* digits and pen strokes."""
+    from recognizer.harvest import harvest
+    from recognizer.scenes import MnistGlyphs, StrokeGlyphs
+
+    def progress(done: int, total: int) -> None:
+        if config.verbose and (done % 50 == 0 or done == total):
+            print(f"harvested {done}/{total} scenes", flush=True)
+
+    return harvest(config.scenes, [MnistGlyphs(images, labels), StrokeGlyphs()], config.seed, progress)
+
+
 def load_training_data(config: TrainConfig):
     images, labels = load_mnist(config.data, "train")
     rng = np.random.default_rng(config.seed)
     order = rng.permutation(len(images))
     images, labels = images[order], labels[order]
     val_size = VALIDATION_SIZE if config.limit is None else max(1, config.limit // 10)
-    val = prepare(images[:val_size]), labels[:val_size]
+    val_images, val_labels = images[:val_size], labels[:val_size]
     train_images, train_labels = images[val_size:], labels[val_size:]
     if config.limit is not None:
         train_images, train_labels = train_images[: config.limit], train_labels[: config.limit]
-    return (prepare(train_images), train_labels), val
+    if config.scenes:
+        crops = harvest_scenes(config, train_images, train_labels)
+        cut = int(len(crops.labels) * SCENE_VALIDATION_SHARE)
+        val_images = np.concatenate([val_images, crops.crops[:cut]])
+        val_labels = np.concatenate([val_labels, crops.labels[:cut]])
+        train_images = np.concatenate([train_images, crops.crops[cut:]])
+        train_labels = np.concatenate([train_labels, crops.labels[cut:]])
+    return (prepare(train_images), train_labels), (prepare(val_images), val_labels)
 
 
 # ----------------------------------------------------------------------------
@@ -181,6 +206,8 @@ def train(config: TrainConfig) -> dict:
     model.save(config.output / "model.h5")
     record = {
         "epochs": config.epochs,
+        "scenes": config.scenes,
+        "train_per_class": np.bincount(y_train, minlength=NUM_CLASSES).tolist(),
         "train_size": int(len(x_train)),
         "validation_size": int(len(x_val)),
         "seconds": round(seconds, 1),

@@ -65,3 +65,25 @@ def test_two_touching_digits_get_a_proposed_cut():
     cut = detection.candidates[0].parts
     assert len(cut) == 2
     assert cut[0].box.x == left and cut[1].box.right == right
+
+
+def test_rules_go_but_a_stroke_crossing_them_stays_whole():
+    from recognizer.detect import remove_lines
+
+    mask = np.zeros((300, 600), np.uint8)
+    cv2.line(mask, (0, 150), (599, 158), 1, 2)  # a slightly tilted rule
+    cv2.line(mask, (300, 100), (305, 200), 1, 4)  # a stroke crossing it
+    cleaned = remove_lines(mask, digit_height=60)
+    assert cleaned[150:160, :200].sum() == 0 and cleaned[150:160, 400:].sum() == 0  # the rule is gone
+    count, labels = cv2.connectedComponents(cleaned)
+    assert count == 2  # the stroke is one piece, bridged across the rule
+    assert cleaned[100:200, 295:312].sum() >= 0.9 * mask[100:200, 295:312].sum() - 20
+
+
+def test_a_sheet_on_a_darker_desk_filling_most_of_the_frame_is_dark_ink():
+    page = make_page(["42", "7"], size=(300, 480), seed=3)
+    desk = np.full((480, 900, 3), 70, np.uint8)
+    desk[:, 300:600] = page.image  # the sheet covers a third of the frame
+    assert is_dark_ink(cv2.cvtColor(desk, cv2.COLOR_BGR2GRAY))
+    detection = detect(desk)
+    assert detection.dark_ink and len(detection.candidates) == 3
