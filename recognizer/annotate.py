@@ -1,7 +1,8 @@
 """Draw a reading on an image; a pure function, the input is not modified.
 
 Each digit gets a box, its label above (sized to the box, so neighbours'
-labels do not collide) and its confidence below; each number a thin box.
+labels do not collide) and its confidence below; each number a thin box;
+marks judged not to be digits a thin grey box.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from recognizer.types import Reading
 DIGIT_COLOUR = (40, 170, 40)  # BGR
 LOW_COLOUR = (0, 140, 255)  # digits read with little confidence
 NUMBER_COLOUR = (200, 90, 20)
+REJECTED_COLOUR = (150, 150, 150)  # marks judged not to be digits
 LOW_CONFIDENCE = 0.8
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
@@ -38,6 +40,8 @@ def annotate(image: np.ndarray, reading: Reading) -> np.ndarray:
     canvas = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image[:, :, :3].copy()
     height, width = canvas.shape[:2]
     thickness = max(1, round(max(height, width) / 600))
+    for x, y, w, h in reading.rejected:
+        cv2.rectangle(canvas, (x, y), (x + w, y + h), REJECTED_COLOUR, 1)
     for line in reading.lines:
         x, y, w, h = line.box
         pad = max(3, h // 8)

@@ -31,7 +31,7 @@ FAINT_RATIO = 0.35  # marks this much fainter than the page's handwriting are no
 PAGE_CONTRAST = 0.7  # a desk is darker than this share of the paper's brightness
 LINE_MIN_LENGTH = 40  # pixels: rules are straight runs at least this long...
 RULE_LENGTH = 2.5  # ...and this many digit heights
-HOUGH_FULL_SIZE = 400_000  # pixels: larger masks are searched for rules at half size
+HOUGH_FULL_SIZE = 150_000  # pixels: larger masks are searched for rules at half size
 LINE_BRIDGE = 13  # pixels: a stroke's two sides across a removed line are joined
 MIN_DIGIT_SIDE = 8  # pixels, at working scale
 LINE_ASPECT = 6.0  # wider than this many heights: a rule, a dash, an underline
@@ -341,11 +341,11 @@ def remove_lines(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray 
     return kept | (across & down) | (upright & sideways)
 
 
-def _components(ink: np.ndarray, threshold: float) -> list[Candidate]:
+def _components(ink: np.ndarray, threshold: float, digit_height: float) -> list[Candidate]:
     """Hysteresis: grow each stroke down to half the threshold from its core."""
     core = (ink >= threshold).astype(np.uint8)
     faint = (ink >= max(NOISE_FLOOR, threshold * 0.3)).astype(np.uint8)
-    low_mask = remove_lines((ink >= threshold * 0.5).astype(np.uint8), measure_scale(core).height, faint)
+    low_mask = remove_lines((ink >= threshold * 0.5).astype(np.uint8), digit_height, faint)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(low_mask, connectivity=8)
     seeded = np.zeros(count, dtype=bool)
     seeded[np.unique(labels[(core > 0) & (low_mask > 0)])] = True
@@ -513,11 +513,11 @@ def detect(image: np.ndarray, source: str = "<image>") -> Detection:
     threshold = choose_threshold(ink)
     # Second look with a window fitted to the pen: a few stroke widths wide,
     # so shadows and stains wider than that stay part of the paper.
-    stroke = measure_scale((ink >= threshold).astype(np.uint8)).stroke
-    if stroke > 0 and STROKE_WINDOW * stroke < max(gray.shape) / 8:
-        ink, _ = ink_map(gray, dark_ink, window=max(STROKE_WINDOW * stroke, MIN_WINDOW), page=page)
+    scale_ = measure_scale((ink >= threshold).astype(np.uint8))
+    if scale_.stroke > 0 and STROKE_WINDOW * scale_.stroke < max(gray.shape) / 8:
+        ink, _ = ink_map(gray, dark_ink, window=max(STROKE_WINDOW * scale_.stroke, MIN_WINDOW), page=page)
         threshold = choose_threshold(ink)
-    cands = _drop_lines_and_edges(_components(ink, threshold), gray.shape)
+    cands = _drop_lines_and_edges(_components(ink, threshold, scale_.height), gray.shape)
     cands = _drop_faint(cands)
     typical_h = _typical_height(cands)
     cands = _join_broken(cands, typical_h)

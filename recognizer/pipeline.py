@@ -18,7 +18,7 @@ from recognizer.errors import RecognizerError
 from recognizer.normalise import normalise
 from recognizer.read import group_lines
 from recognizer.sources import load_image
-from recognizer.types import Digit, Reading
+from recognizer.types import Box, Digit, Reading
 
 NOT_A_DIGIT = 10  # the model's eleventh class, when it has one
 MIN_CONFIDENCE = 0.5  # below this a mark is reported as not read
@@ -60,10 +60,11 @@ class Recognizer:
             detection = detect(image, source)
         except RecognizerError as exc:
             return Reading(source=source, width=width, height=height, error=exc.message)
-        digits = self._classify(detection)
-        return Reading(source=source, width=width, height=height, lines=group_lines(digits))
+        digits, rejected = self._classify(detection)
+        return Reading(source=source, width=width, height=height, lines=group_lines(digits), rejected=rejected)
 
-    def _classify(self, detection: Detection) -> list[Digit]:
+    def _classify(self, detection: Detection) -> tuple[list[Digit], list[Box]]:
+        """Read every mark; return the digits and the boxes of marks rejected."""
         crops: list[np.ndarray] = []
         marks: list[list[_Hypothesis]] = []
         for candidate in detection.candidates:
@@ -75,13 +76,13 @@ class Recognizer:
                 hypotheses.append(_Hypothesis(pieces, rows))
             marks.append(hypotheses)
         if not crops:
-            return []
+            return [], []
         probabilities = self.classifier.predict(np.stack(crops))
         labels = probabilities.argmax(axis=1)
         # A digit's confidence; a mark the model calls "not a digit" gets 0.
         confidences = np.where(labels == NOT_A_DIGIT, 0.0, probabilities.max(axis=1))
 
-        digits = []
+        digits, rejected = [], []
         for whole, *cuts in marks:
             best = whole
             for cut in cuts:
@@ -89,7 +90,9 @@ class Recognizer:
                 if pieces.min() >= CUT_MIN_CONFIDENCE and pieces.mean() >= confidences[whole.rows[0]] - CUT_MARGIN:
                     best = cut
             for piece, row in zip(best.pieces, best.rows):
+                box = piece.box.scaled(detection.scale)
                 if confidences[row] >= self.min_confidence:
-                    box = piece.box.scaled(detection.scale)
                     digits.append(Digit(box, int(labels[row]), float(confidences[row])))
-        return digits
+                else:
+                    rejected.append(box)
+        return digits, rejected

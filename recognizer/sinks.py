@@ -21,6 +21,8 @@ def summary_line(reading: Reading, saved: Path | None = None) -> str:
     else:
         plural = "s" if count != 1 else ""
         text = f"{count} digit{plural}: " + " ".join(reading.numbers)
+    if reading.rejected:
+        text += f" ({len(reading.rejected)} other mark{'s' if len(reading.rejected) != 1 else ''} rejected)"
     return f"{reading.source}: {text}" + (f"  -> {saved}" if saved else "")
 
 

@@ -83,6 +83,7 @@ class Reading:
     height: int = 0
     lines: list[Line] = field(default_factory=list)
     error: str | None = None
+    rejected: list[Box] = field(default_factory=list)  # marks seen but judged not digits
 
     @property
     def digits(self) -> list[Digit]:
@@ -101,4 +102,5 @@ class Reading:
             "digits": [d.to_dict() for d in self.digits],
             "lines": [line.to_dict() for line in self.lines],
             "error": self.error,
+            "rejected": [list(box) for box in self.rejected],
         }

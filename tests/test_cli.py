@@ -37,7 +37,7 @@ def test_jsonl_contract(photo, tmp_path, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1
     record = json.loads(lines[0])
-    assert set(record) == {"source", "width", "height", "digits", "lines", "error"}
+    assert set(record) == {"source", "width", "height", "digits", "lines", "error", "rejected"}
     assert record["source"] == str(path) and record["error"] is None
     assert (record["width"], record["height"]) == (640, 480)
     assert [line["text"] for line in record["lines"]] == ["2025", "314"]
@@ -65,7 +65,7 @@ def test_bad_inputs_are_one_line_each_and_good_ones_still_read(photo, tmp_path, 
     records = [json.loads(line) for line in captured.out.strip().splitlines()]
     assert len(records) == len(inputs)
     assert all(r["error"] for r in records[:-1]) and records[-1]["error"] is None
-    assert all(r["digits"] == [] and r["lines"] == [] for r in records[:-1])
+    assert all(r["digits"] == [] and r["lines"] == [] and r["rejected"] == [] for r in records[:-1])
     assert [line["text"] for line in records[-1]["lines"]] == ["2025", "314"]
     errors = captured.err.strip().splitlines()
     assert len(errors) == 5
