@@ -1,4 +1,4 @@
-"""Command line: ``recognizer read|train|evaluate|export``.
+"""Command line: ``recognizer read|train|calibrate|evaluate|export``.
 
 A thin layer over the library. ``main(argv)`` returns an exit code instead of
 calling ``sys.exit`` so tests can drive it; every user-fixable problem is one
@@ -56,6 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--scenes", type=int, default=None, metavar="N",
                        help="generated scenes whose detector crops join the data (default 400; 0: MNIST only)")
     train.add_argument("--seed", type=int, default=1)
+
+    calibrate = commands.add_parser("calibrate", help="fit the confidence temperature on held-out data",
+                                    description="Fit calibration.json on the held-out data training uses.")
+    calibrate.add_argument("--data", required=True, metavar="DIR", help="folder with the MNIST IDX files")
+    calibrate.add_argument("--model", default=None, metavar="DIR", help="model folder (default: shipped)")
+    calibrate.add_argument("--scenes", type=int, default=None, metavar="N", help="as given to train (default 400)")
+    calibrate.add_argument("--seed", type=int, default=1)
 
     evaluate = commands.add_parser("evaluate", help="MNIST test accuracy, confusion matrix, curves",
                                    description="Measure the model on the 10,000 MNIST test digits.")
@@ -129,6 +136,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from recognizer import train as training
+    from recognizer.export import export_onnx
+    from recognizer.model_files import locate
+
+    files = locate(args.model)
+    config = training.TrainConfig(data=Path(args.data), output=files.folder, seed=args.seed,
+                                  scenes=training.SCENES if args.scenes is None else args.scenes)
+    report = training.calibrate(config)
+    export_onnx(files.json, files.h5, files.onnx)
+    print(f"temperature {report['temperature']}: log-loss {report['log_loss_before']} -> {report['log_loss_after']}, "
+          f"ECE {report['ece_before']} -> {report['ece_after']} on {report['held_out']} held-out crops")
+    return EXIT_OK
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from recognizer.evaluate import evaluate
 
@@ -149,7 +171,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"read": cmd_read, "train": cmd_train, "evaluate": cmd_evaluate, "export": cmd_export}
+COMMANDS = {"read": cmd_read, "train": cmd_train, "calibrate": cmd_calibrate, "evaluate": cmd_evaluate,
+            "export": cmd_export}
 
 
 def main(argv: list[str] | None = None) -> int:

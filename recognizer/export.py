@@ -28,6 +28,32 @@ _SKIPPED = {"Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "
 _ACTIVATIONS = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "softmax": "Softmax"}
 
 
+def calibration_path(json_path: Path) -> Path:
+    return Path(json_path).with_name("calibration.json")
+
+
+def read_temperature(json_path: Path) -> float:
+    """The softmax temperature in ``calibration.json`` beside the model (1.0 if none)."""
+    path = calibration_path(json_path)
+    if not path.is_file():
+        return 1.0
+    try:
+        temperature = float(json.loads(path.read_text())["temperature"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RecognizerError(path, f"not a valid calibration file ({exc})") from exc
+    if not 0.05 <= temperature <= 50:
+        raise RecognizerError(path, f"temperature {temperature} is out of range")
+    return temperature
+
+
+def source_hashes(json_path: Path, h5_path: Path) -> dict[str, str]:
+    """What the derived file was built from; any change makes it stale."""
+    hashes = {"source_json_sha256": sha256_file(json_path), "source_h5_sha256": sha256_file(h5_path)}
+    if calibration_path(json_path).is_file():
+        hashes["source_calibration_sha256"] = sha256_file(calibration_path(json_path))
+    return hashes
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -242,6 +268,13 @@ def build_onnx(json_path: Path, h5_path: Path):
         _add_layer(graph, layer, str(json_path))
     if len(input_shape) == 3:
         graph.to_layout("NHWC")
+    temperature = read_temperature(json_path)
+    if temperature != 1.0:
+        # Calibrated confidences: softmax(log(p) / T), T fitted on held-out data.
+        graph.op("Clip", [graph.constant("eps", np.array(1e-12, np.float32))])
+        graph.op("Log", [])
+        graph.op("Mul", [graph.constant("inv_t", np.array(1.0 / temperature, np.float32))])
+        graph.op("Softmax", [], axis=-1)
     graph.nodes.append(helper.make_node("Identity", [graph.current], [OUTPUT_NAME]))
     classes = next(l.weights[0].shape[-1] for l in reversed(layers) if l.class_name == "Dense")
     onnx_graph = helper.make_graph(
@@ -253,14 +286,7 @@ def build_onnx(json_path: Path, h5_path: Path):
     )
     model = helper.make_model(onnx_graph, opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = 8  # readable by any onnxruntime from 1.14 on
-    helper.set_model_props(
-        model,
-        {
-            "source_json_sha256": sha256_file(json_path),
-            "source_h5_sha256": sha256_file(h5_path),
-            "exporter_version": EXPORTER_VERSION,
-        },
-    )
+    helper.set_model_props(model, {**source_hashes(json_path, h5_path), "exporter_version": EXPORTER_VERSION})
     onnx.checker.check_model(model)
     return model
 

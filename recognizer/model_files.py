@@ -65,9 +65,9 @@ def _cache_dir() -> Path:
 
 
 def source_hashes(files: ModelFiles) -> dict[str, str]:
-    from recognizer.export import sha256_file
+    from recognizer.export import source_hashes as hashes_of
 
-    return {"source_json_sha256": sha256_file(files.json), "source_h5_sha256": sha256_file(files.h5)}
+    return hashes_of(files.json, files.h5)
 
 
 def _is_current(onnx_path: Path, hashes: dict[str, str]):
@@ -83,7 +83,8 @@ def _is_current(onnx_path: Path, hashes: dict[str, str]):
     except unreadable:
         return None  # corrupt or foreign: the caller rebuilds it
     meta = session.get_modelmeta().custom_metadata_map
-    if all(meta.get(key) == value for key, value in hashes.items()):
+    recorded = {k: v for k, v in meta.items() if k.startswith("source_")}
+    if recorded == hashes:
         return session
     return None
 

@@ -95,3 +95,17 @@ def test_missing_or_corrupt_sources_are_clear_errors(small_model, tmp_path):
     files.json.write_text("{ broken")
     with pytest.raises(RecognizerError, match="not a valid Keras model.json"):
         onnx_session(ModelFiles(files.json, files.h5, tmp_path / "none.onnx"))
+
+
+def test_calibration_temperature_is_baked_in_and_tracked(small_model, tmp_path):
+    import json
+
+    files = _save(small_model, tmp_path / "cal")
+    batch = np.random.default_rng(3).random((5, 28, 28, 1), dtype=np.float32)
+    plain = onnx_session(files).run(None, {"digits": batch})[0]
+    (files.folder / "calibration.json").write_text(json.dumps({"temperature": 2.0}))
+    softened = onnx_session(files).run(None, {"digits": batch})[0]  # stale: rebuilt with T
+    expected = np.exp(np.log(plain) / 2.0)
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(softened, expected, atol=1e-5)
+    assert (softened.argmax(axis=1) == plain.argmax(axis=1)).all()

@@ -60,3 +60,18 @@ def test_train_one_epoch_writes_a_model_that_reads(tiny_mnist, tmp_path):
     assert main(["evaluate", "--data", str(tiny_mnist), "--model", str(out), "--output", str(tmp_path / "ev")]) == 0
     assert (tmp_path / "ev" / "confusion_matrix.png").is_file()
     assert (tmp_path / "ev" / "training_curves.png").is_file()
+
+
+def test_temperature_fit_softens_overconfident_scores():
+    from recognizer.train import fit_temperature
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 2000)
+    logits = rng.normal(0, 1, (2000, 10))
+    logits[np.arange(2000), labels] += 1.5  # right about 60 % of the time...
+    sharp = np.exp(logits * 6)  # ...but claiming near-certainty
+    sharp /= sharp.sum(axis=1, keepdims=True)
+    report = fit_temperature(sharp, labels)
+    assert report["temperature"] > 2
+    assert report["log_loss_after"] < report["log_loss_before"]
+    assert report["ece_after"] < report["ece_before"]
