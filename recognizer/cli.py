@@ -1,4 +1,4 @@
-"""Command line: ``recognizer read|train|calibrate|evaluate|export``.
+"""Command line: ``recognizer read|webcam|draw|train|calibrate|evaluate|export``.
 
 A thin layer over the library. ``main(argv)`` returns an exit code instead of
 calling ``sys.exit`` so tests can drive it; every user-fixable problem is one
@@ -69,6 +69,26 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", required=True, metavar="DIR", help="folder with the MNIST IDX files")
     evaluate.add_argument("--output", default="out/evaluation", metavar="DIR", help="folder for the plots")
     _add_model_options(evaluate)
+
+    live = commands.add_parser("webcam", aliases=["live"], help="read digits live from a camera, video or stream",
+                               description="Read digits frame by frame, with a window when there is a display. "
+                                           "Keys: q or Esc quits, space pauses, s saves the frame and its JSON.")
+    live.add_argument("--source", default="0",
+                      help="camera index (default 0), video file, or stream URL (rtsp://, http://...)")
+    live.add_argument("--no-display", action="store_true",
+                      help="no window (automatic when there is no display)")
+    live.add_argument("--save", metavar="VIDEO", help="write the annotated frames to this video (.mp4 or .avi)")
+    live.add_argument("--jsonl", metavar="FILE",
+                      help="write one JSON object per frame ('-' for stdout; default '-' when headless)")
+    live.add_argument("--output", "-o", metavar="DIR", default="out", help="folder for frames saved with 's'")
+    live.add_argument("--max-frames", type=int, default=None, metavar="N", help="stop after N frames")
+    live.add_argument("--min-confidence", type=float, default=0.5, metavar="P")
+    _add_model_options(live)
+
+    draw = commands.add_parser("draw", help="draw digits with the mouse and read them",
+                               description="A canvas to draw digits on; every digit is read as you draw.")
+    draw.add_argument("--output", "-o", metavar="DIR", default="out", help="folder for saved drawings")
+    _add_model_options(draw)
 
     export = commands.add_parser("export", help="(re)build model.onnx from model.json + model.h5")
     export.add_argument("--model", metavar="PATH", help="model folder or model.json (default: shipped)")
@@ -162,6 +182,55 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_live(args: argparse.Namespace) -> int:
+    from recognizer.classify import load_classifier
+    from recognizer.live import TkWindow, has_display, run_live
+    from recognizer.pipeline import Recognizer
+    from recognizer.video import open_capture
+
+    capture = open_capture(args.source)  # fail before loading the model
+    window = None
+    if not args.no_display:
+        if has_display():
+            window = TkWindow(f"recognizer: {args.source}")
+        else:
+            print("recognizer: no display found; running headless "
+                  "(annotated video with --save, per-frame JSON with --jsonl)", file=sys.stderr)
+    jsonl_path = args.jsonl if args.jsonl else (None if window or args.save else "-")
+    recognizer = Recognizer(load_classifier(args.model, args.runtime), args.min_confidence)
+    jsonl = None
+    try:
+        if jsonl_path == "-":
+            jsonl = sys.stdout
+        elif jsonl_path:
+            Path(jsonl_path).parent.mkdir(parents=True, exist_ok=True)
+            jsonl = open(jsonl_path, "w", encoding="utf-8")
+        summary = run_live(args.source, recognizer, window=window,
+                           video=Path(args.save) if args.save else None, jsonl=jsonl,
+                           snapshots=Path(args.output), max_frames=args.max_frames, capture=capture)
+    finally:
+        if jsonl is not None and jsonl is not sys.stdout:
+            jsonl.close()
+    print(summary.text(args.source), file=sys.stderr)
+    for path in summary.snapshots:
+        print(f"saved {path}", file=sys.stderr)
+    if summary.interrupted:
+        return 130
+    return EXIT_FAILED if summary.stats.stopped and summary.frames == 0 else EXIT_OK
+
+
+def cmd_draw(args: argparse.Namespace) -> int:
+    from recognizer.classify import load_classifier
+    from recognizer.draw import DrawApp
+    from recognizer.live import has_display
+    from recognizer.pipeline import Recognizer
+
+    if not has_display():
+        raise RecognizerError(None, "draw needs a display (none found: DISPLAY is not set)")
+    DrawApp(Recognizer(load_classifier(args.model, args.runtime)), Path(args.output)).run()
+    return EXIT_OK
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from recognizer.export import export_onnx
     from recognizer.model_files import locate
@@ -172,7 +241,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"read": cmd_read, "train": cmd_train, "calibrate": cmd_calibrate, "evaluate": cmd_evaluate,
-            "export": cmd_export}
+            "export": cmd_export, "webcam": cmd_live, "live": cmd_live, "draw": cmd_draw}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -87,6 +87,12 @@ def _background_copy(gray: np.ndarray) -> np.ndarray:
     return cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
 
 
+def _histogram_percentiles(values: np.ndarray, percents: tuple[float, ...]) -> list[int]:
+    """Percentiles of uint8 data from its histogram: no sort of the pixels."""
+    cumulative = np.cumsum(np.bincount(values.ravel(), minlength=256))
+    return [int(np.searchsorted(cumulative, cumulative[-1] * p / 100.0)) for p in percents]
+
+
 def is_dark_ink(gray: np.ndarray) -> bool:
     """Decide the polarity: is the ink darker or lighter than what it is on?
 
@@ -97,7 +103,7 @@ def is_dark_ink(gray: np.ndarray) -> bool:
     taken as paper, whatever the histogram says.
     """
     small = _background_copy(gray)
-    low, mid, high = np.percentile(small, [1, 50, 99])
+    low, mid, high = _histogram_percentiles(small, (1, 50, 99))
     if (mid - low) >= (high - mid):
         return True
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (BACKGROUND_KERNEL, BACKGROUND_KERNEL))
@@ -114,7 +120,7 @@ def is_dark_ink(gray: np.ndarray) -> bool:
         return False
     # On a real sheet the ink's tail points to black inside the sheet too;
     # glare on a board, or a patch dense with chalk, has its tail to white.
-    low, mid, high = np.percentile(small[sheet], [0.5, 50, 99.5])
+    low, mid, high = _histogram_percentiles(small[sheet], (0.5, 50, 99.5))
     return (mid - low) >= SHEET_TAIL * (high - mid)
 
 
@@ -182,8 +188,8 @@ def ink_map(gray: np.ndarray, dark_ink: bool, window: float | None = None,
     if background.shape != gray.shape:
         background = cv2.resize(background, gray.shape[::-1], interpolation=cv2.INTER_LINEAR)
     if dark_ink:
-        paper = np.maximum(background, 1).astype(np.float32)
-        ink = (cv2.subtract(background, gray).astype(np.float32) * (255.0 / paper)).astype(np.uint8)
+        # (paper - pixel) / paper, in 0..255: the ink's share of the light.
+        ink = cv2.divide(cv2.subtract(background, gray), np.maximum(background, 1), scale=255)
     else:
         ink = cv2.subtract(gray, background)
     if page is not None:
@@ -347,8 +353,7 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float) -> list[
     faint = (ink >= max(NOISE_FLOOR, threshold * 0.3)).astype(np.uint8)
     low_mask = remove_lines((ink >= threshold * 0.5).astype(np.uint8), digit_height, faint)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(low_mask, connectivity=8)
-    seeded = np.zeros(count, dtype=bool)
-    seeded[np.unique(labels[(core > 0) & (low_mask > 0)])] = True
+    seeded = np.bincount(labels[core > 0], minlength=count) > 0  # holds strong ink
     seeded[0] = False
     candidates = []
     for label in np.flatnonzero(seeded):

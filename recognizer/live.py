@@ -1,0 +1,227 @@
+"""Live reading: a camera, a video file or a stream, frame by frame.
+
+The window is a Tk window (OpenCV here is the headless build, so there is no
+``cv2.imshow`` and no Qt abort when there is no screen). Without a display the
+loop runs headless with a one-line notice and writes an annotated video and
+per-frame JSON Lines. Output files are flushed frame by frame and closed in
+``finally``, so Ctrl-C or a camera that stops leaves them valid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, TextIO
+
+import numpy as np
+
+from recognizer.pipeline import Recognizer
+from recognizer.types import Reading
+from recognizer.video import Capture, FrameStats, Stabiliser, frames, is_live, open_capture
+
+KEY_QUIT = {"q", "Escape"}
+KEY_PAUSE = {"space"}
+KEY_SAVE = {"s"}
+
+
+def has_display() -> bool:
+    """Whether a window can be opened: on Linux and BSD that needs an X or Wayland display."""
+    if sys.platform.startswith(("linux", "freebsd", "openbsd")):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+class TkWindow:
+    """Shows frames and collects key presses; used only when a display exists."""
+
+    def __init__(self, title: str) -> None:
+        import tkinter as tk
+
+        self.root = tk.Tk()
+        self.root.title(title)
+        self.label = tk.Label(self.root)
+        self.label.pack()
+        self.keys: list[str] = []
+        self.closed = False
+        self.root.bind("<Key>", lambda event: self.keys.append(event.keysym))
+        self.root.protocol("WM_DELETE_WINDOW", self._close)
+        self._image = None
+
+    def _close(self) -> None:
+        self.closed = True
+
+    def show(self, image_bgr: np.ndarray) -> None:
+        from PIL import Image, ImageTk
+
+        self._image = ImageTk.PhotoImage(Image.fromarray(np.ascontiguousarray(image_bgr[:, :, ::-1])))
+        self.label.configure(image=self._image)
+        self.root.update()
+
+    def poll(self) -> list[str]:
+        self.root.update()
+        keys, self.keys = self.keys, []
+        return keys + (["q"] if self.closed else [])
+
+    def close(self) -> None:
+        try:
+            self.root.destroy()
+        except Exception:  # noqa: BLE001 - a window already gone is fine on exit
+            pass
+
+
+@dataclass
+class LiveSummary:
+    frames: int = 0
+    seconds: float = 0.0
+    numbers: Counter = field(default_factory=Counter)  # stabilised numbers, counted per frame
+    stats: FrameStats = field(default_factory=FrameStats)
+    interrupted: bool = False
+    quit: bool = False  # the user pressed q or Esc, or closed the window
+    snapshots: list[Path] = field(default_factory=list)
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds else 0.0
+
+    def text(self, source: str) -> str:
+        common = ", ".join(f"{n} ({c} frames)" for n, c in self.numbers.most_common(5)) or "no digits"
+        how = ("interrupted" if self.interrupted else "quit by the user" if self.quit
+               else self.stats.stopped or "ended")
+        dropped = f", {self.stats.dropped} stale frames dropped" if self.stats.dropped else ""
+        return (f"{source}: {how} after {self.frames} frames in {self.seconds:.1f} s "
+                f"({self.fps:.1f} fps{dropped}); read: {common}")
+
+
+def overlay(image: np.ndarray, reading: Reading, fps: float, paused: bool = False) -> np.ndarray:
+    """The annotated frame with the numbers read and the frame rate on top."""
+    import cv2
+
+    from recognizer.annotate import annotate
+
+    canvas = annotate(image, reading)
+    text = f"{fps:5.1f} fps   " + (" ".join(reading.numbers) or "-") + ("   [paused]" if paused else "")
+    cv2.rectangle(canvas, (0, 0), (canvas.shape[1], 26), (0, 0, 0), cv2.FILLED)
+    cv2.putText(canvas, text, (8, 19), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 1, cv2.LINE_AA)
+    return canvas
+
+
+class VideoSink:
+    """An annotated video, opened at the first frame's size."""
+
+    def __init__(self, path: Path, fps: float) -> None:
+        self.path, self.fps, self.writer = Path(path), fps, None
+
+    def write(self, frame: np.ndarray) -> None:
+        import cv2
+
+        if self.writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fourcc = cv2.VideoWriter_fourcc(*("mp4v" if self.path.suffix.lower() in (".mp4", ".m4v") else "MJPG"))
+            self.writer = cv2.VideoWriter(str(self.path), fourcc, self.fps, (frame.shape[1], frame.shape[0]))
+            if not self.writer.isOpened():
+                raise OSError(f"{self.path}: cannot write a video here")
+        self.writer.write(frame)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.release()
+
+
+def run_live(
+    source: str,
+    recognizer: Recognizer,
+    window: TkWindow | None = None,
+    video: Path | None = None,
+    jsonl: TextIO | None = None,
+    snapshots: Path = Path("out"),
+    max_frames: int | None = None,
+    capture: Capture | None = None,
+    on_frame: Callable[[int, Reading], None] | None = None,
+) -> LiveSummary:
+    """Read ``source`` until it ends, the user quits, or Ctrl-C; return a summary."""
+    import cv2
+
+    capture = capture if capture is not None else open_capture(source)
+    live = is_live(source)
+    summary = LiveSummary()
+    stabiliser = Stabiliser()
+    source_fps = float(capture.get(cv2.CAP_PROP_FPS)) if hasattr(capture, "get") else 0.0
+    sink = VideoSink(video, source_fps if 1 <= source_fps <= 120 else 30.0) if video else None
+    started = time.perf_counter()
+    fps = 0.0
+    try:
+        for index, frame in enumerate(frames(capture, live, summary.stats)):
+            tick = time.perf_counter()
+            reading = stabiliser.update(recognizer.read_array(frame, source))
+            summary.frames += 1
+            for number in reading.numbers:
+                summary.numbers[number] += 1
+            if jsonl is not None:
+                jsonl.write(json.dumps({**reading.to_dict(), "frame": index}) + "\n")
+                jsonl.flush()
+            if on_frame:
+                on_frame(index, reading)
+            elapsed = time.perf_counter() - tick
+            fps = 1.0 / elapsed if fps == 0 else 0.9 * fps + 0.1 / max(elapsed, 1e-6)
+            if sink or window:
+                shown = overlay(frame, reading, fps)
+                if sink:
+                    sink.write(shown)
+                if window:
+                    window.show(shown)
+                    if _handle_keys(window, frame, shown, reading, index, snapshots, summary, fps):
+                        summary.quit = True
+                        break
+            if max_frames is not None and summary.frames >= max_frames:
+                break
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        summary.seconds = time.perf_counter() - started
+        capture.release()
+        if sink:
+            sink.close()
+        if window:
+            window.close()
+    return summary
+
+
+def _handle_keys(window, frame, shown, reading, index, snapshots, summary, fps) -> bool:
+    """Apply the keys pressed since the last frame; True means quit."""
+    for key in window.poll():
+        if key in KEY_QUIT:
+            return True
+        if key in KEY_SAVE:
+            summary.snapshots.append(save_snapshot(snapshots, index, shown, reading))
+        if key in KEY_PAUSE and _hold(window, frame, shown, reading, index, snapshots, summary, fps):
+            return True
+    return False
+
+
+def _hold(window, frame, shown, reading, index, snapshots, summary, fps) -> bool:
+    """Paused: keep the frame until space again (False) or a quit key (True)."""
+    window.show(overlay(frame, reading, fps, paused=True))
+    while True:
+        time.sleep(0.03)
+        for key in window.poll():
+            if key in KEY_QUIT:
+                return True
+            if key in KEY_SAVE:
+                summary.snapshots.append(save_snapshot(snapshots, index, shown, reading))
+            if key in KEY_PAUSE:
+                return False
+
+
+def save_snapshot(folder: Path, index: int, shown: np.ndarray, reading: Reading) -> Path:
+    import cv2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"frame_{index:06d}.png"
+    cv2.imwrite(str(path), shown)
+    path.with_suffix(".json").write_text(json.dumps({**reading.to_dict(), "frame": index}) + "\n")
+    return path
