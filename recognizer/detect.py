@@ -27,6 +27,8 @@ BACKGROUND_KERNEL = 33  # the background window, in pixels of the small copy it 
 STROKE_WINDOW = 8  # the background window spans this many stroke widths...
 MIN_WINDOW = 24  # ...and at least this many pixels
 NOISE_FLOOR = 10  # ink-map levels that are never ink
+CORE_FRACTION = 1.0  # the strong-ink threshold, as a share of Otsu's among the marked pixels
+FAINT_LEVEL = 0.6  # a second look for fainter marks, at this share of that threshold
 FAINT_RATIO = 0.35  # marks this much fainter than the page's handwriting are not read
 PAGE_CONTRAST = 0.7  # a desk is darker than this share of the paper's brightness
 LINE_MIN_LENGTH = 40  # pixels: rules are straight runs at least this long...
@@ -247,7 +249,7 @@ def choose_threshold(ink: np.ndarray) -> float:
     if marked.size < 20:
         return float(max(floor, 255))
     otsu, _ = cv2.threshold(marked.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return float(max(otsu, floor))
+    return float(max(CORE_FRACTION * otsu, floor))
 
 
 # ----------------------------------------------------------------------------
@@ -310,35 +312,53 @@ def _has_long_run(mask: np.ndarray, length: int) -> bool:
     return int(cv2.countNonZero(mask)) >= length
 
 
-def remove_lines(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | None = None) -> np.ndarray:
-    """Take ruled lines, box borders and table rules out of a binary mask.
+@dataclass
+class Rules:
+    """The rules found on a page: mostly horizontal ones and mostly vertical ones."""
+
+    across: np.ndarray
+    upright: np.ndarray
+
+    def any(self) -> bool:
+        return bool(self.across.any() or self.upright.any())
+
+
+def find_rules(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | None = None) -> Rules | None:
+    """Ruled lines, box borders, table rules and box sides in a binary mask.
 
     A rule is a straight segment (Hough transform, any angle) that is long
-    (a share of the image) and thin (a few pixels, measured with a distance
-    transform); the sides of boxes are short straight bars whose two ends sit
-    on rules. They are removed, and where a stroke crosses or touches a line
-    the line pixels between the stroke's two sides are put back (a closing
-    across the line), so digits written on lines or in boxes keep their
-    shape. A digit's own long stroke is too thick or too short to go: a rule
-    must be longer than 2.5 digit heights. Rules are looked for in ``faint``
-    (a lower threshold's mask) when given: a faint printed line is unbroken
-    there, while ``mask`` only holds fragments of it.
+    (longer than 2.5 digit heights, so a digit's own long stroke is not one)
+    and thin (a few pixels, measured with a distance transform); the sides of
+    boxes are short straight bars whose two ends sit on rules. Rules are
+    looked for in ``faint`` (a lower threshold's mask) when given: a faint
+    printed line is unbroken there, while ``mask`` only holds fragments of it.
     """
     height, width = mask.shape
     max_thickness = max(4.0, max(height, width) / 200)
     min_length = max(LINE_MIN_LENGTH, int(RULE_LENGTH * digit_height))
     search = mask if faint is None else faint | mask
     if not _has_long_run(search, min_length):
-        return mask
+        return None
     across, upright = _rules(search, max_thickness, min_length)
     if not (across.any() or upright.any()):
-        return mask
+        return None
     rules = across | upright
     upright |= _box_sides(mask, rules, max_thickness, horizontal=False)
     across |= _box_sides(mask, rules, max_thickness, horizontal=True)
     grow = np.ones((3, 3), np.uint8)
-    across = cv2.dilate(across, grow) & mask
-    upright = cv2.dilate(upright, grow) & mask
+    return Rules(cv2.dilate(across, grow), cv2.dilate(upright, grow))
+
+
+def erase_rules(mask: np.ndarray, rules: Rules | None) -> np.ndarray:
+    """Take the rules out of a mask, bridging strokes that cross them.
+
+    Where a stroke crosses or touches a line, the line pixels between the
+    stroke's two sides are put back (a closing across the line), so digits
+    written on lines or in boxes keep their shape.
+    """
+    if rules is None:
+        return mask
+    across, upright = rules.across & mask, rules.upright & mask
     kept = mask & ~(across | upright)
     # Bridge only across a line: vertically over horizontal rules, sideways
     # over vertical ones, never along a rule from one digit to the next.
@@ -347,22 +367,49 @@ def remove_lines(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray 
     return kept | (across & down) | (upright & sideways)
 
 
-def _components(ink: np.ndarray, threshold: float, digit_height: float) -> list[Candidate]:
-    """Hysteresis: grow each stroke down to half the threshold from its core."""
-    core = (ink >= threshold).astype(np.uint8)
-    faint = (ink >= max(NOISE_FLOOR, threshold * 0.3)).astype(np.uint8)
-    low_mask = remove_lines((ink >= threshold * 0.5).astype(np.uint8), digit_height, faint)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(low_mask, connectivity=8)
-    seeded = np.bincount(labels[core > 0], minlength=count) > 0  # holds strong ink
+def remove_lines(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | None = None) -> np.ndarray:
+    """``erase_rules(mask, find_rules(...))``: a mask with its rules taken out."""
+    return erase_rules(mask, find_rules(mask, digit_height, faint))
+
+
+def _marks(ink: np.ndarray, mask: np.ndarray, seeds: np.ndarray, skip: np.ndarray | None = None) -> list[Candidate]:
+    """The components of ``mask`` that hold a seed pixel (and none of ``skip``)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    seeded = np.bincount(labels[seeds > 0], minlength=count) > 0
+    if skip is not None:
+        seeded &= ~(np.bincount(labels[skip > 0], minlength=count) > 0)
     seeded[0] = False
     candidates = []
     for label in np.flatnonzero(seeded):
         x, y, w, h, area = (int(v) for v in stats[label])
         if max(w, h) < MIN_DIGIT_SIDE or area < 12:
             continue
-        mask = labels[y : y + h, x : x + w] == label
-        strength = float(np.percentile(ink[y : y + h, x : x + w][mask], 75))
-        candidates.append(Candidate(Box(x, y, w, h), mask, strength))
+        own = labels[y : y + h, x : x + w] == label
+        strength = float(np.percentile(ink[y : y + h, x : x + w][own], 75))
+        candidates.append(Candidate(Box(x, y, w, h), own, strength))
+    return candidates
+
+
+def _components(ink: np.ndarray, threshold: float, digit_height: float) -> list[Candidate]:
+    """Hysteresis at two levels.
+
+    First the marks whose core reaches ``threshold``, each grown down to half
+    of it. Then, only where nothing was found, fainter marks (a pencil beside
+    a pen or print) seeded at ``FAINT_LEVEL`` of the threshold: a single low
+    threshold everywhere would merge neighbouring strong marks instead.
+    """
+    faint = (ink >= max(NOISE_FLOOR, threshold * 0.3)).astype(np.uint8)
+    high = (ink >= threshold * 0.5).astype(np.uint8)
+    rules = find_rules(high, digit_height, faint)
+    high = erase_rules(high, rules)
+    candidates = _marks(ink, high, ink >= threshold)
+    low_threshold = max(NOISE_FLOOR, threshold * FAINT_LEVEL)
+    low = erase_rules((ink >= low_threshold * 0.5).astype(np.uint8), rules)
+    taken = np.zeros_like(high)  # the strong marks already found, and a margin round them
+    for c in candidates:
+        taken[c.box.y : c.box.bottom, c.box.x : c.box.right] |= c.mask.astype(np.uint8)
+    taken = cv2.dilate(taken, np.ones((5, 5), np.uint8))
+    candidates += _marks(ink, low, (ink >= low_threshold) & (taken == 0), skip=taken & low)
     return candidates
 
 
