@@ -28,11 +28,11 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from recognizer.classify import load_classifier  # noqa: E402
+from recognizer.live import FrameReader  # noqa: E402
 from recognizer.matching import match  # noqa: E402
 from recognizer.model_files import locate  # noqa: E402
 from recognizer.pipeline import Recognizer  # noqa: E402
 from recognizer.synthetic import make_page  # noqa: E402
-from recognizer.video import Stabiliser  # noqa: E402
 
 NUMBERS = ["2025", "3141", "5926", "5358", "9793"]  # 20 digits
 
@@ -75,11 +75,9 @@ def main() -> None:
     frames, truths, numbers = shaky_frames(args.frames)
     recognizer = Recognizer(load_classifier())
     recognizer.read_array(frames[0])  # warm-up, not timed
-    stabiliser = Stabiliser()
-    readings = []
+    reader = FrameReader(recognizer, "bench")  # exactly what `recognizer webcam` runs per frame
     start = time.perf_counter()
-    for frame in frames:
-        readings.append(stabiliser.update(recognizer.read_array(frame, "bench")))
+    readings = [reader.read(frame) for frame in frames]
     fps = len(frames) / (time.perf_counter() - start)
 
     exact = sum(r.numbers == numbers for r in readings)

@@ -53,12 +53,26 @@ class Candidate:
 
 
 @dataclass
+class PageHint:
+    """What one frame taught about the page, reused for the next frames of a video:
+    the polarity, the background window fitted to the pen, the digit height and
+    the sheet. Frames of one camera change little from one to the next."""
+
+    dark_ink: bool
+    window: float | None
+    digit_height: float
+    page: np.ndarray | None
+    shape: tuple[int, int]
+
+
+@dataclass
 class Detection:
     ink: np.ndarray  # uint8 ink map at working scale: 0 paper, 255 darkest ink
     scale: float  # original pixels per working pixel
     dark_ink: bool  # True for dark ink on light paper
     threshold: float
     candidates: list[Candidate]
+    hint: PageHint | None = None
 
 
 # ----------------------------------------------------------------------------
@@ -555,24 +569,41 @@ def _typical_height(cands: list[Candidate]) -> float:
 # ----------------------------------------------------------------------------
 # The stage
 # ----------------------------------------------------------------------------
-def detect(image: np.ndarray, source: str = "<image>") -> Detection:
-    """Find the digit-like marks in a BGR or grey image."""
+def _learn_page(gray: np.ndarray) -> tuple[PageHint, np.ndarray]:
+    """Polarity, sheet and pen from a wide-window look at the page; also that look's ink map."""
+    dark_ink = is_dark_ink(gray)
+    ink, page = ink_map(gray, dark_ink)
+    scale_ = measure_scale((ink >= choose_threshold(ink)).astype(np.uint8))
+    window = None
+    if scale_.stroke > 0 and STROKE_WINDOW * scale_.stroke < max(gray.shape) / 8:
+        window = max(STROKE_WINDOW * scale_.stroke, MIN_WINDOW)
+    return PageHint(dark_ink, window, scale_.height, page, gray.shape), ink
+
+
+def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = None) -> Detection:
+    """Find the digit-like marks in a BGR or grey image.
+
+    ``hint`` (from an earlier frame's ``Detection.hint``) skips learning the
+    page again; it is ignored if the frame's size differs.
+    """
     gray, scale = working_copy(to_gray(image))
     if float(gray.max()) - float(gray.min()) < 8:
         raise RecognizerError(source, "image is blank (one flat colour): nothing to read")
-    dark_ink = is_dark_ink(gray)
-    ink, page = ink_map(gray, dark_ink)
+    wide_ink = None
+    if hint is None or hint.shape != gray.shape:
+        hint, wide_ink = _learn_page(gray)
+    # The look that counts uses a window fitted to the pen: a few stroke widths
+    # wide, so shadows and stains wider than that stay part of the paper.
+    if hint.window is None and wide_ink is not None:
+        ink = wide_ink
+    else:
+        ink, _ = ink_map(gray, hint.dark_ink, window=hint.window, page=hint.page)
     threshold = choose_threshold(ink)
-    # Second look with a window fitted to the pen: a few stroke widths wide,
-    # so shadows and stains wider than that stay part of the paper.
-    scale_ = measure_scale((ink >= threshold).astype(np.uint8))
-    if scale_.stroke > 0 and STROKE_WINDOW * scale_.stroke < max(gray.shape) / 8:
-        ink, _ = ink_map(gray, dark_ink, window=max(STROKE_WINDOW * scale_.stroke, MIN_WINDOW), page=page)
-        threshold = choose_threshold(ink)
-    cands = _drop_lines_and_edges(_components(ink, threshold, scale_.height), gray.shape)
+    dark_ink = hint.dark_ink
+    cands = _drop_lines_and_edges(_components(ink, threshold, hint.digit_height), gray.shape)
     cands = _drop_faint(cands)
     typical_h = _typical_height(cands)
     cands = _join_broken(cands, typical_h)
     cands = [c for c in cands if c.box.h >= 0.35 * typical_h and c.box.h <= HUGE_HEIGHT_RATIO * typical_h]
     _propose_cuts(cands, typical_h)
-    return Detection(ink, scale, dark_ink, threshold, cands)
+    return Detection(ink, scale, dark_ink, threshold, cands, hint)

@@ -25,8 +25,24 @@ from recognizer.types import Reading
 from recognizer.video import Capture, FrameStats, Stabiliser, frames, is_live, open_capture
 
 KEY_QUIT = {"q", "Escape"}
+RELEARN_EVERY = 15  # frames: how long what one frame taught about the page is reused
 KEY_PAUSE = {"space"}
 KEY_SAVE = {"s"}
+
+
+class FrameReader:
+    """Reads the frames of one stream: what a frame taught about the page is
+    reused for the next ``RELEARN_EVERY`` frames, and readings are stabilised."""
+
+    def __init__(self, recognizer: Recognizer, source: str = "stream") -> None:
+        self.recognizer, self.source = recognizer, source
+        self.stabiliser = Stabiliser()
+        self.frames = 0
+
+    def read(self, frame: np.ndarray) -> Reading:
+        hint = self.recognizer.last_hint if self.frames % RELEARN_EVERY else None
+        self.frames += 1
+        return self.stabiliser.update(self.recognizer.read_array(frame, self.source, hint))
 
 
 def has_display() -> bool:
@@ -149,7 +165,7 @@ def run_live(
     capture = capture if capture is not None else open_capture(source)
     live = is_live(source)
     summary = LiveSummary()
-    stabiliser = Stabiliser()
+    reader = FrameReader(recognizer, source)
     source_fps = float(capture.get(cv2.CAP_PROP_FPS)) if hasattr(capture, "get") else 0.0
     sink = VideoSink(video, source_fps if 1 <= source_fps <= 120 else 30.0) if video else None
     started = time.perf_counter()
@@ -157,7 +173,7 @@ def run_live(
     try:
         for index, frame in enumerate(frames(capture, live, summary.stats)):
             tick = time.perf_counter()
-            reading = stabiliser.update(recognizer.read_array(frame, source))
+            reading = reader.read(frame)
             summary.frames += 1
             for number in reading.numbers:
                 summary.numbers[number] += 1

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from recognizer.classify import Classifier
-from recognizer.detect import Candidate, Detection, detect
+from recognizer.detect import Candidate, Detection, PageHint, detect
 from recognizer.errors import RecognizerError
 from recognizer.normalise import normalise
 from recognizer.read import group_lines
@@ -40,6 +40,7 @@ class Recognizer:
     def __init__(self, classifier: Classifier, min_confidence: float = MIN_CONFIDENCE) -> None:
         self.classifier = classifier
         self.min_confidence = min_confidence
+        self.last_hint: PageHint | None = None  # what the last image taught about its page
 
     def read_file(self, path: str) -> tuple[Reading, np.ndarray | None]:
         """Read one file; a failure becomes ``Reading.error``, never an exception."""
@@ -54,12 +55,15 @@ class Recognizer:
             # file and let a batch go on with the next one.
             return Reading(source=str(path), error=f"could not be read ({type(exc).__name__}: {exc})"), image
 
-    def read_array(self, image: np.ndarray, source: str = "<image>") -> Reading:
+    def read_array(self, image: np.ndarray, source: str = "<image>", hint: PageHint | None = None) -> Reading:
+        """Read one image. ``hint``: what an earlier frame of the same video taught."""
         height, width = image.shape[:2]
         try:
-            detection = detect(image, source)
+            detection = detect(image, source, hint)
         except RecognizerError as exc:
+            self.last_hint = None
             return Reading(source=source, width=width, height=height, error=exc.message)
+        self.last_hint = detection.hint
         digits, rejected = self._classify(detection)
         return Reading(source=source, width=width, height=height, lines=group_lines(digits), rejected=rejected)
 
