@@ -28,7 +28,8 @@ STROKE_WINDOW = 8  # the background window spans this many stroke widths...
 MIN_WINDOW = 24  # ...and at least this many pixels
 NOISE_FLOOR = 10  # ink-map levels that are never ink
 CORE_FRACTION = 1.0  # the strong-ink threshold, as a share of Otsu's among the marked pixels
-FAINT_LEVEL = 0.6  # a second look for fainter marks, at this share of that threshold
+FAINT_LEVEL = 0.6  # a second look for fainter marks, at this share of that threshold,
+MIN_FAINT_SEEDS = 12  # when at least this many pixels away from the strong marks reach it
 FAINT_RATIO = 0.35  # marks this much fainter than the page's handwriting are not read
 PAGE_CONTRAST = 0.7  # a desk is darker than this share of the paper's brightness
 LINE_MIN_LENGTH = 40  # pixels: rules are straight runs at least this long...
@@ -386,9 +387,13 @@ def remove_lines(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray 
     return erase_rules(mask, find_rules(mask, digit_height, faint))
 
 
-def _marks(ink: np.ndarray, mask: np.ndarray, seeds: np.ndarray, skip: np.ndarray | None = None) -> list[Candidate]:
-    """The components of ``mask`` that hold a seed pixel (and none of ``skip``)."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+def _marks(ink: np.ndarray, mask: np.ndarray, seeds: np.ndarray, skip: np.ndarray | None = None,
+           labelled: tuple | None = None) -> list[Candidate]:
+    """The components of ``mask`` that hold a seed pixel (and none of ``skip``).
+
+    ``labelled``: the mask's ``connectedComponentsWithStats`` result, if known.
+    """
+    count, labels, stats, _ = labelled or cv2.connectedComponentsWithStats(mask, connectivity=8)
     seeded = np.bincount(labels[seeds > 0], minlength=count) > 0
     if skip is not None:
         seeded &= ~(np.bincount(labels[skip > 0], minlength=count) > 0)
@@ -414,16 +419,28 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float) -> list[
     """
     faint = (ink >= max(NOISE_FLOOR, threshold * 0.3)).astype(np.uint8)
     high = (ink >= threshold * 0.5).astype(np.uint8)
-    rules = find_rules(high, digit_height, faint)
-    high = erase_rules(high, rules)
-    candidates = _marks(ink, high, ink >= threshold)
+    labelled = cv2.connectedComponentsWithStats(high, connectivity=8)
+    extent = np.maximum(labelled[2][1:, cv2.CC_STAT_WIDTH], labelled[2][1:, cv2.CC_STAT_HEIGHT])
+    rules = None
+    if extent.size and extent.max() >= max(LINE_MIN_LENGTH, RULE_LENGTH * digit_height):
+        # Some strong mark is long enough to hold a rule: look for rules.
+        rules = find_rules(high, digit_height, faint)
+        if rules is not None:
+            high = erase_rules(high, rules)
+            labelled = None
+    candidates = _marks(ink, high, ink >= threshold, labelled=labelled)
     low_threshold = max(NOISE_FLOOR, threshold * FAINT_LEVEL)
-    low = erase_rules((ink >= low_threshold * 0.5).astype(np.uint8), rules)
     taken = np.zeros_like(high)  # the strong marks already found, and a margin round them
     for c in candidates:
         taken[c.box.y : c.box.bottom, c.box.x : c.box.right] |= c.mask.astype(np.uint8)
     taken = cv2.dilate(taken, np.ones((5, 5), np.uint8))
-    candidates += _marks(ink, low, (ink >= low_threshold) & (taken == 0), skip=taken & low)
+    seeds = (ink >= low_threshold) & (taken == 0)
+    if np.count_nonzero(seeds) < MIN_FAINT_SEEDS:  # nothing fainter on this page
+        return candidates
+    if rules is None:  # faint rules (light ruled paper) matter at the fainter level
+        rules = find_rules(high, digit_height, faint)
+    low = erase_rules((ink >= low_threshold * 0.5).astype(np.uint8), rules)
+    candidates += _marks(ink, low, seeds, skip=taken & low)
     return candidates
 
 
