@@ -28,7 +28,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from recognizer.classify import load_classifier  # noqa: E402
-from recognizer.live import FrameReader  # noqa: E402
+from recognizer.live import FrameReader, ParallelFrameReader  # noqa: E402
 from recognizer.matching import match  # noqa: E402
 from recognizer.model_files import locate  # noqa: E402
 from recognizer.pipeline import Recognizer  # noqa: E402
@@ -70,6 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=120)
     parser.add_argument("--naive-frames", type=int, default=5, help="the naive loop is slow: fewer frames")
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
     frames, truths, numbers = shaky_frames(args.frames)
@@ -94,8 +95,18 @@ def main() -> None:
     model.load_weights(files.h5)
     naive = naive_loop(frames[: args.naive_frames], model)
 
+    parallel = ParallelFrameReader(args.workers)
+    list(parallel.read_all(frames[: 2 * args.workers]))  # start the workers and warm them up
+    start = time.perf_counter()
+    parallel_readings = [reading for _, reading in parallel.read_all(frames)]
+    parallel_fps = len(frames) / (time.perf_counter() - start)
+    parallel.close()
+    parallel_exact = sum(r.numbers == numbers for r in parallel_readings)
+
     print(f"frames: {len(frames)} x 640x480, {len(truths[0])} digits each, camera shake and noise")
-    print(f"recognizer pipeline (batched, stabilised): {fps:7.1f} frames/s")
+    print(f"recognizer pipeline (batched, stabilised): {fps:7.1f} frames/s  (1 process)")
+    print(f"recognizer pipeline, {args.workers} worker processes:  {parallel_fps:7.1f} frames/s  "
+          f"({parallel_exact}/{len(frames)} frames read exactly)")
     print(f"naive loop (model.predict per digit):      {naive:7.1f} frames/s  ({args.naive_frames} frames)")
     print(f"stabilised reading: {exact}/{len(frames)} frames read exactly {' '.join(numbers)}; "
           f"digits right {right}/{total} ({right / total:.4f})")

@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write one JSON object per frame ('-' for stdout; default '-' when headless)")
     live.add_argument("--output", "-o", metavar="DIR", default="out", help="folder for frames saved with 's'")
     live.add_argument("--max-frames", type=int, default=None, metavar="N", help="stop after N frames")
+    live.add_argument("--workers", type=int, default=1, metavar="N",
+                      help="read frames in N processes (for video files; a camera rarely needs more than 1)")
     live.add_argument("--min-confidence", type=float, default=0.5, metavar="P")
     _add_model_options(live)
 
@@ -207,7 +209,8 @@ def cmd_live(args: argparse.Namespace) -> int:
             jsonl = open(jsonl_path, "w", encoding="utf-8")
         summary = run_live(args.source, recognizer, window=window,
                            video=Path(args.save) if args.save else None, jsonl=jsonl,
-                           snapshots=Path(args.output), max_frames=args.max_frames, capture=capture)
+                           snapshots=Path(args.output), max_frames=args.max_frames, capture=capture,
+                           workers=max(1, args.workers))
     finally:
         if jsonl is not None and jsonl is not sys.stdout:
             jsonl.close()

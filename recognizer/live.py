@@ -13,7 +13,7 @@ import json
 import os
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TextIO
@@ -43,6 +43,60 @@ class FrameReader:
         hint = self.recognizer.last_hint if self.frames % RELEARN_EVERY else None
         self.frames += 1
         return self.stabiliser.update(self.recognizer.read_array(frame, self.source, hint))
+
+
+# ----------------------------------------------------------------------------
+# Reading on several cores: worker processes, at most one frame in flight each
+# ----------------------------------------------------------------------------
+_WORKER: dict = {}
+
+
+def _start_worker(model: str | None, runtime: str, min_confidence: float) -> None:
+    from recognizer.classify import load_classifier
+
+    _WORKER["recognizer"] = Recognizer(load_classifier(model, runtime), min_confidence)
+    _WORKER["frames"] = 0
+
+
+def _read_in_worker(frame: np.ndarray, source: str) -> Reading:
+    recognizer = _WORKER["recognizer"]
+    hint = recognizer.last_hint if _WORKER["frames"] % RELEARN_EVERY else None
+    _WORKER["frames"] += 1
+    return recognizer.read_array(frame, source, hint)
+
+
+class ParallelFrameReader:
+    """Reads frames in ``workers`` processes, each with its own model.
+
+    At most one frame per worker is in flight, so nothing queues up behind a
+    slow reader (a live source still drops its stale frames); results come
+    back in frame order and are stabilised here, in order.
+    """
+
+    def __init__(self, workers: int, model: str | None = None, runtime: str = "onnx",
+                 min_confidence: float = 0.5, source: str = "stream") -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # no forked copies of ORT's threads
+        self.pool = context.Pool(workers, _start_worker, (model, runtime, min_confidence))
+        self.workers, self.source = workers, source
+        self.stabiliser = Stabiliser()
+
+    def read_all(self, frames_in):
+        """Yield ``(frame, stabilised reading)`` for each frame, in order."""
+        pending: deque = deque()
+        for frame in frames_in:
+            pending.append((frame, self.pool.apply_async(_read_in_worker, (frame, self.source))))
+            if len(pending) >= self.workers:
+                done, result = pending.popleft()
+                yield done, self.stabiliser.update(result.get())
+        while pending:
+            done, result = pending.popleft()
+            yield done, self.stabiliser.update(result.get())
+
+    def close(self) -> None:
+        self.pool.terminate()
+        self.pool.join()
 
 
 def has_display() -> bool:
@@ -158,22 +212,32 @@ def run_live(
     max_frames: int | None = None,
     capture: Capture | None = None,
     on_frame: Callable[[int, Reading], None] | None = None,
+    workers: int = 1,
 ) -> LiveSummary:
-    """Read ``source`` until it ends, the user quits, or Ctrl-C; return a summary."""
+    """Read ``source`` until it ends, the user quits, or Ctrl-C; return a summary.
+
+    ``workers`` > 1 reads frames in that many processes (see ``ParallelFrameReader``).
+    """
     import cv2
 
     capture = capture if capture is not None else open_capture(source)
     live = is_live(source)
     summary = LiveSummary()
-    reader = FrameReader(recognizer, source)
+    parallel = None
+    if workers > 1:
+        parallel = ParallelFrameReader(workers, recognizer.model, recognizer.runtime,
+                                       recognizer.min_confidence, source)
+        readings = parallel.read_all(frames(capture, live, summary.stats))
+    else:
+        reader = FrameReader(recognizer, source)
+        readings = ((frame, reader.read(frame)) for frame in frames(capture, live, summary.stats))
     source_fps = float(capture.get(cv2.CAP_PROP_FPS)) if hasattr(capture, "get") else 0.0
     sink = VideoSink(video, source_fps if 1 <= source_fps <= 120 else 30.0) if video else None
     started = time.perf_counter()
     fps = 0.0
     try:
-        for index, frame in enumerate(frames(capture, live, summary.stats)):
-            tick = time.perf_counter()
-            reading = reader.read(frame)
+        tick = time.perf_counter()
+        for index, (frame, reading) in enumerate(readings):
             summary.frames += 1
             for number in reading.numbers:
                 summary.numbers[number] += 1
@@ -182,8 +246,9 @@ def run_live(
                 jsonl.flush()
             if on_frame:
                 on_frame(index, reading)
-            elapsed = time.perf_counter() - tick
-            fps = 1.0 / elapsed if fps == 0 else 0.9 * fps + 0.1 / max(elapsed, 1e-6)
+            now = time.perf_counter()
+            elapsed, tick = now - tick, now
+            fps = 1.0 / max(elapsed, 1e-6) if fps == 0 else 0.9 * fps + 0.1 / max(elapsed, 1e-6)
             if sink or window:
                 shown = overlay(frame, reading, fps)
                 if sink:
@@ -199,6 +264,8 @@ def run_live(
         summary.interrupted = True
     finally:
         summary.seconds = time.perf_counter() - started
+        if parallel:
+            parallel.close()
         capture.release()
         if sink:
             sink.close()

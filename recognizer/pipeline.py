@@ -39,6 +39,9 @@ class Recognizer:
 
     def __init__(self, classifier: Classifier, min_confidence: float = MIN_CONFIDENCE) -> None:
         self.classifier = classifier
+        files = getattr(classifier, "files", None)  # to start the same model in worker processes
+        self.model = str(files.folder) if files else None
+        self.runtime = "keras" if type(classifier).__name__ == "KerasClassifier" else "onnx"
         self.min_confidence = min_confidence
         self.last_hint: PageHint | None = None  # what the last image taught about its page
 

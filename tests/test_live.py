@@ -158,3 +158,14 @@ def test_keys_save_pause_and_quit(recognizer, tmp_path):
     assert len(summary.snapshots) == 1 and summary.snapshots[0].is_file()
     assert summary.snapshots[0].with_suffix(".json").is_file()
     assert "quit by the user" in summary.text("clip.avi")
+
+
+def test_two_worker_processes_read_in_order_like_one(recognizer):
+    one, two = io.StringIO(), io.StringIO()
+    run_live("clip.avi", recognizer, jsonl=one, capture=FakeCapture(_frames(6)))
+    summary = run_live("clip.avi", recognizer, jsonl=two, capture=FakeCapture(_frames(6)), workers=2)
+    assert summary.frames == 6
+    first = [json.loads(line) for line in one.getvalue().splitlines()]
+    second = [json.loads(line) for line in two.getvalue().splitlines()]
+    assert [r["frame"] for r in second] == list(range(6))
+    assert [r["lines"] for r in second] == [r["lines"] for r in first]
