@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--limit", type=int, default=None, metavar="N", help="train on the first N digits only")
     train.add_argument("--scenes", type=int, default=None, metavar="N",
                        help="generated scenes whose detector crops join the data (default 400; 0: MNIST only)")
+    train.add_argument("--init-from", metavar="DIR", default=None,
+                       help="start from this model folder's weights (fine-tuning)")
+    train.add_argument("--learning-rate", type=float, default=None, metavar="LR",
+                       help="peak learning rate (default 2e-3; ~2e-4 to fine-tune)")
     train.add_argument("--seed", type=int, default=1)
 
     calibrate = commands.add_parser("calibrate", help="fit the confidence temperature on held-out data",
@@ -148,6 +152,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         limit=args.limit,
         seed=args.seed,
         scenes=training.SCENES if args.scenes is None else args.scenes,
+        init_from=Path(args.init_from) if args.init_from else None,
+        learning_rate=args.learning_rate or training.LEARNING_RATE,
     )
     record = training.train(config)
     onnx_path = export_onnx(output / "model.json", output / "model.h5", output / "model.onnx")

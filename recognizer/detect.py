@@ -39,6 +39,7 @@ LINE_BRIDGE = 13  # pixels: a stroke's two sides across a removed line are joine
 MIN_DIGIT_SIDE = 8  # pixels, at working scale
 LINE_ASPECT = 6.0  # wider than this many heights: a rule, a dash, an underline
 HUGE_HEIGHT_RATIO = 2.6  # taller than this many median heights: an edge or frame
+CUT_OFF_RATIO = 6  # a mark touching the border of an image this many times its size is cut off
 CUT_MIN_ASPECT = 0.9  # marks at least this wide for their height may be touching digits
 CUT_MIN_PIECE_HEIGHT = 0.6  # each piece of a cut stands this tall against the mark
 
@@ -455,7 +456,10 @@ def _drop_lines_and_edges(cands: list[Candidate], shape: tuple[int, int]) -> lis
         is_frame = spans_page and fill < 0.15
         touches = (b.x == 0) + (b.y == 0) + (b.right == width) + (b.bottom == height)
         is_edge = touches >= 1 and (b.h > 0.6 * height or b.w > 0.6 * width) and min(b.w, b.h) < 0.1 * max(b.w, b.h)
-        if not (is_rule or is_frame or is_edge):
+        # Cut off by the picture's edge (or the desk beyond a sheet): not readable.
+        # A tight crop of one digit (the image barely larger than the mark) is kept.
+        is_cut_off = touches >= 1 and max(height, width) > CUT_OFF_RATIO * max(b.w, b.h)
+        if not (is_rule or is_frame or is_edge or is_cut_off):
             kept.append(c)
     return kept
 

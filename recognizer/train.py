@@ -46,6 +46,8 @@ class TrainConfig:
     batch_size: int = BATCH_SIZE
     limit: int | None = None  # use only the first N training digits (smoke tests)
     scenes: int = SCENES
+    init_from: Path | None = None  # start from this model folder's weights (fine-tuning)
+    learning_rate: float = LEARNING_RATE
     seed: int = 1
     verbose: int = 2
 
@@ -243,9 +245,11 @@ def train(config: TrainConfig) -> dict:
         .prefetch(tf.data.AUTOTUNE)
     )
     steps = max(1, int(np.ceil(len(x_train) / config.batch_size))) * config.epochs
-    schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE, steps, alpha=0.01)
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, steps, alpha=0.01)
 
     model = build_model()
+    if config.init_from is not None:
+        model.load_weights(Path(config.init_from) / "model.h5")
     model.compile(
         optimizer=keras.optimizers.Adam(schedule),
         loss="sparse_categorical_crossentropy",

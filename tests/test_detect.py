@@ -87,3 +87,16 @@ def test_a_sheet_on_a_darker_desk_filling_most_of_the_frame_is_dark_ink():
     assert is_dark_ink(cv2.cvtColor(desk, cv2.COLOR_BGR2GRAY))
     detection = detect(desk)
     assert detection.dark_ink and len(detection.candidates) == 3
+
+
+def test_a_mark_cut_off_by_a_large_pictures_edge_is_dropped_but_a_tight_crop_is_read(recognizer):
+    from recognizer.synthetic import render_digit
+
+    glyph = render_digit(3, 60, np.random.default_rng(1), pen=0.1)
+    page = np.full((480, 640), 225.0)
+    page[100 : 100 + glyph.shape[0], 200 : 200 + glyph.shape[1]] -= 170 * glyph
+    page[300 : 300 + glyph.shape[0], 0 : glyph.shape[1] - 10] -= 170 * glyph[:, 10:]  # runs off the left edge
+    found = detect(np.clip(page, 0, 255).astype(np.uint8)).candidates
+    assert [c.box.x for c in found] == [200]
+    tight = np.clip(255 - 200 * glyph, 0, 255).astype(np.uint8)  # the digit fills the image
+    assert recognizer.read_array(tight).numbers == ["3"]
