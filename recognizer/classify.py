@@ -9,6 +9,7 @@ import, kept for comparison and as a reference).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -42,26 +43,61 @@ class OnnxClassifier:
         return self.session.run(None, {self.input_name: _as_batch(digits)})[0]
 
 
+def calibrate_probabilities(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """softmax(log(p) / T), as the derived ONNX graph computes it."""
+    if temperature == 1.0:
+        return probabilities
+    z = np.log(np.clip(probabilities, 1e-12, 1.0)) / temperature
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def combine(digits: np.ndarray, scene: np.ndarray) -> np.ndarray:
+    """Digit model [n, 10] + scene model [n, 11] -> [n, 11], as ``export._combine`` does."""
+    not_digit = scene[:, 10:11]
+    is_digit = 1.0 - not_digit
+    mean = 0.5 * (digits + scene[:, :10] / np.maximum(is_digit, 1e-6))
+    return np.concatenate([mean * is_digit, not_digit], axis=1)
+
+
+def _keras_model(json_path: Path, h5_path: Path):
+    import keras
+
+    try:
+        model = keras.models.model_from_json(json_path.read_text())
+    except (ValueError, TypeError, KeyError) as exc:
+        raise RecognizerError(json_path, f"Keras cannot build this model ({exc})") from exc
+    try:
+        model.load_weights(h5_path)
+    except (ValueError, OSError, KeyError) as exc:
+        raise RecognizerError(h5_path, f"Keras cannot load these weights ({exc})") from exc
+    return model
+
+
 class KerasClassifier:
+    """The same reading through Keras itself (and the scene model beside it, if any)."""
+
     def __init__(self, files: ModelFiles) -> None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        import keras
+        from recognizer.export import read_temperature, scene_pair
 
         self.files = files
-        try:
-            self.model = keras.models.model_from_json(files.json.read_text())
-        except (ValueError, TypeError, KeyError) as exc:
-            raise RecognizerError(files.json, f"Keras cannot build this model ({exc})") from exc
-        try:
-            self.model.load_weights(files.h5)
-        except (ValueError, OSError, KeyError) as exc:
-            raise RecognizerError(files.h5, f"Keras cannot load these weights ({exc})") from exc
-        self.classes = int(self.model.output_shape[-1])
+        self.model = _keras_model(files.json, files.h5)
+        scene = scene_pair(files.json)
+        self.scene = _keras_model(*scene) if scene else None
+        self.temperature = read_temperature(files.json)
+        self.classes = 11 if self.scene is not None else int(self.model.output_shape[-1])
 
     def predict(self, digits: np.ndarray) -> np.ndarray:
         if len(digits) == 0:
             return np.zeros((0, self.classes), dtype=np.float32)
-        return np.asarray(self.model.predict(_as_batch(digits), verbose=0))
+        batch = _as_batch(digits)
+        main = np.asarray(self.model.predict(batch, verbose=0))
+        if self.scene is None:
+            return calibrate_probabilities(main, self.temperature)
+        scene = calibrate_probabilities(np.asarray(self.scene.predict(batch, verbose=0)), self.temperature)
+        return combine(main, scene)
 
 
 def load_classifier(model: str | None = None, runtime: str = "onnx") -> Classifier:

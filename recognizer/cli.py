@@ -53,8 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, default=None)
     train.add_argument("--batch-size", type=int, default=None)
     train.add_argument("--limit", type=int, default=None, metavar="N", help="train on the first N digits only")
+    train.add_argument("--kind", choices=("digits", "scene"), default="digits",
+                       help="digits: the MNIST digit model (model.json/.h5); scene: the model that also "
+                            "learns the detector's crops and 'not a digit' (scene.json/.h5). Both are shipped.")
     train.add_argument("--scenes", type=int, default=None, metavar="N",
-                       help="generated scenes whose detector crops join the data (default 400; 0: MNIST only)")
+                       help="generated scenes whose detector crops join the data (scene kind: default 400)")
     train.add_argument("--init-from", metavar="DIR", default=None,
                        help="start from this model folder's weights (fine-tuning)")
     train.add_argument("--learning-rate", type=float, default=None, metavar="LR",
@@ -144,23 +147,28 @@ def cmd_train(args: argparse.Namespace) -> int:
     from recognizer.model_files import default_model_dir
 
     output = Path(args.output) if args.output else default_model_dir()
+    spec = training.KINDS[args.kind]
     config = training.TrainConfig(
         data=Path(args.data),
         output=output,
-        epochs=args.epochs or training.EPOCHS,
+        kind=args.kind,
+        epochs=args.epochs or spec["epochs"],
         batch_size=args.batch_size or training.BATCH_SIZE,
         limit=args.limit,
         seed=args.seed,
-        scenes=training.SCENES if args.scenes is None else args.scenes,
+        scenes=spec["scenes"] if args.scenes is None else args.scenes,
         init_from=Path(args.init_from) if args.init_from else None,
         learning_rate=args.learning_rate or training.LEARNING_RATE,
     )
     record = training.train(config)
-    onnx_path = export_onnx(output / "model.json", output / "model.h5", output / "model.onnx")
     history = record["history"]
-    print(f"trained {config.epochs} epoch(s) on {record['train_size']} digits in {record['seconds']} s; "
-          f"validation accuracy {history['val_accuracy'][-1]:.4f}")
-    print(f"wrote {output / 'model.json'}, {output / 'model.h5'}, {onnx_path}")
+    print(f"trained the {args.kind} model: {config.epochs} epoch(s) on {record['train_size']} digits in "
+          f"{record['seconds']} s; validation accuracy {history['val_accuracy'][-1]:.4f}")
+    print(f"wrote {output / (spec['stem'] + '.json')}, {output / (spec['stem'] + '.h5')}")
+    if (output / "model.json").is_file() and (output / "model.h5").is_file():
+        print(f"wrote {export_onnx(output / 'model.json', output / 'model.h5', output / 'model.onnx')}")
+    else:
+        print(f"(model.onnx is built once the digit model is there: recognizer train --kind digits)")
     return EXIT_OK
 
 

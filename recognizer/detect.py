@@ -39,6 +39,7 @@ LINE_BRIDGE = 13  # pixels: a stroke's two sides across a removed line are joine
 MIN_DIGIT_SIDE = 8  # pixels, at working scale
 LINE_ASPECT = 6.0  # wider than this many heights: a rule, a dash, an underline
 HUGE_HEIGHT_RATIO = 2.6  # taller than this many median heights: an edge or frame
+UPRIGHT_BAR_HEIGHT = 0.7  # a bar at least this share of the digit height may be a "1"
 CUT_OFF_RATIO = 6  # a mark touching the border of an image this many times its size is cut off
 CUT_MIN_ASPECT = 0.9  # marks at least this wide for their height may be touching digits
 CUT_MIN_PIECE_HEIGHT = 0.6  # each piece of a cut stands this tall against the mark
@@ -75,6 +76,7 @@ class Detection:
     threshold: float
     candidates: list[Candidate]
     hint: PageHint | None = None
+    digit_height: float = 0.0  # the typical height of the page's digit-like marks
 
 
 # ----------------------------------------------------------------------------
@@ -581,6 +583,34 @@ def _cut(c: Candidate, pieces: int) -> list[Candidate]:
     return result
 
 
+def is_upright_bar(candidate: Candidate, detection: "Detection") -> bool:
+    """A straight upright stroke, drawn with the page's pen, as tall as its digits.
+
+    That is how a "1" is often written, and what a model that learnt box sides
+    and rule remnants as "not a digit" may take for one. Rule fragments are
+    thinner than the pen; box sides are taller than the digits in them.
+    """
+    b, height = candidate.box, detection.digit_height
+    if not UPRIGHT_BAR_HEIGHT * height <= b.h <= 1.4 * height or b.w > 0.35 * b.h:
+        return False
+    pen = detection.hint.window / STROKE_WINDOW if detection.hint and detection.hint.window else 0.0
+    if b.w < 0.5 * pen:
+        return False
+    return bool(candidate.mask.any(axis=1).mean() > 0.95 and candidate.mask.sum() >= 0.4 * b.w * b.h)
+
+
+def row_neighbours(index: int, candidates: list[Candidate]) -> list[int]:
+    """The marks beside candidate ``index`` on its row, within 0.6 of its height."""
+    b = candidates[index].box
+    reach = 0.6 * b.h
+    return [
+        k for k, other in enumerate(candidates)
+        if k != index
+        and min(other.box.bottom, b.bottom) - max(other.box.y, b.y) > 0.3 * b.h
+        and other.box.x < b.right + reach and other.box.right > b.x - reach
+    ]
+
+
 def _typical_height(cands: list[Candidate]) -> float:
     heights = sorted(c.box.h for c in cands)
     # The upper half of the marks: specks and dots should not set the scale.
@@ -627,4 +657,4 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
     cands = _join_broken(cands, typical_h)
     cands = [c for c in cands if c.box.h >= 0.35 * typical_h and c.box.h <= HUGE_HEIGHT_RATIO * typical_h]
     _propose_cuts(cands, typical_h)
-    return Detection(ink, scale, dark_ink, threshold, cands, hint)
+    return Detection(ink, scale, dark_ink, threshold, cands, hint, typical_h)

@@ -51,6 +51,10 @@ def source_hashes(json_path: Path, h5_path: Path) -> dict[str, str]:
     hashes = {"source_json_sha256": sha256_file(json_path), "source_h5_sha256": sha256_file(h5_path)}
     if calibration_path(json_path).is_file():
         hashes["source_calibration_sha256"] = sha256_file(calibration_path(json_path))
+    scene = scene_pair(json_path)
+    if scene is not None:
+        hashes["source_scene_json_sha256"] = sha256_file(scene[0])
+        hashes["source_scene_h5_sha256"] = sha256_file(scene[1])
     return hashes
 
 
@@ -256,27 +260,86 @@ def _batch_norm_weights(layer: KerasLayer) -> tuple[np.ndarray, ...]:
     return gamma, beta, mean, var
 
 
-def build_onnx(json_path: Path, h5_path: Path):
-    """Return an ``onnx.ModelProto`` equivalent to the Keras model."""
-    import onnx
-    from onnx import TensorProto, helper
+def scene_pair(json_path: Path) -> tuple[Path, Path] | None:
+    """The scene model (``scene.json`` + ``scene.h5``) beside a digit model, if there is one."""
+    folder = Path(json_path).parent
+    pair = (folder / "scene.json", folder / "scene.h5")
+    return pair if all(p.is_file() for p in pair) else None
 
+
+def _network(graph: _GraphBuilder, json_path: Path, h5_path: Path) -> tuple[str, int, tuple[int, ...]]:
+    """Append one Keras network reading the shared input; return its output, classes, input shape."""
     layers, input_shape = read_layers(json_path)
     attach_weights(layers, h5_path)
-    graph = _GraphBuilder()
+    graph.current, graph.layout = INPUT_NAME, "NHWC"
     for layer in layers:
         _add_layer(graph, layer, str(json_path))
     if len(input_shape) == 3:
         graph.to_layout("NHWC")
-    temperature = read_temperature(json_path)
+    classes = next(l.weights[0].shape[-1] for l in reversed(layers) if l.class_name == "Dense")
+    return graph.current, int(classes), input_shape
+
+
+def _calibrated(graph: _GraphBuilder, temperature: float) -> None:
+    """softmax(log(p) / T): confidences that mean what they say, T fitted on held-out data."""
     if temperature != 1.0:
-        # Calibrated confidences: softmax(log(p) / T), T fitted on held-out data.
         graph.op("Clip", [graph.constant("eps", np.array(1e-12, np.float32))])
         graph.op("Log", [])
         graph.op("Mul", [graph.constant("inv_t", np.array(1.0 / temperature, np.float32))])
         graph.op("Softmax", [], axis=-1)
+
+
+def _combine(graph: _GraphBuilder, digits_out: str, scene_out: str) -> None:
+    """Digit model (10 classes) + scene model (10 digits + "not a digit") -> 11 classes.
+
+    "Not a digit" comes from the scene model, which learnt it; the digit
+    distribution is the average of both models' (the scene model's taken
+    given that the mark is a digit). The two err on different digits, so
+    together they read MNIST better than either alone.
+    """
+    from onnx import helper
+
+    def node(op: str, inputs: list[str], **attrs) -> str:
+        out = graph.name(op.lower())
+        graph.nodes.append(helper.make_node(op, inputs, [out], **attrs))
+        return out
+
+    ten, eleven = graph.constant("ten", np.array([10], np.int64)), graph.constant("eleven", np.array([11], np.int64))
+    zero, axis = graph.constant("zero", np.array([0], np.int64)), graph.constant("axis", np.array([1], np.int64))
+    one = graph.constant("one", np.array(1.0, np.float32))
+    half = graph.constant("half", np.array(0.5, np.float32))
+    not_digit = node("Slice", [scene_out, ten, eleven, axis])
+    scene_digits = node("Slice", [scene_out, zero, ten, axis])
+    is_digit = node("Sub", [one, not_digit])
+    given_digit = node("Div", [scene_digits, node("Max", [is_digit, graph.constant("tiny", np.array(1e-6, np.float32))])])
+    mean = node("Mul", [node("Add", [digits_out, given_digit]), half])
+    graph.current = node("Concat", [node("Mul", [mean, is_digit]), not_digit], axis=1)
+
+
+def build_onnx(json_path: Path, h5_path: Path):
+    """Return an ``onnx.ModelProto`` equivalent to the Keras model(s).
+
+    With a scene model beside the digit model, both run on the same input and
+    their outputs are combined (``_combine``); the scene model's calibration
+    applies to its output before that.
+    """
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = _GraphBuilder()
+    output, classes, input_shape = _network(graph, json_path, h5_path)
+    scene = scene_pair(json_path)
+    if scene is not None:
+        scene_out, scene_classes, _ = _network(graph, *scene)
+        if (classes, scene_classes) != (10, 11):
+            raise RecognizerError(scene[0], f"expected a 10-class digit model and an 11-class scene model, "
+                                            f"found {classes} and {scene_classes} classes")
+        _calibrated(graph, read_temperature(json_path))
+        _combine(graph, output, graph.current)
+        classes = 11
+    else:
+        _calibrated(graph, read_temperature(json_path))
     graph.nodes.append(helper.make_node("Identity", [graph.current], [OUTPUT_NAME]))
-    classes = next(l.weights[0].shape[-1] for l in reversed(layers) if l.class_name == "Dense")
     onnx_graph = helper.make_graph(
         graph.nodes,
         "recognizer",

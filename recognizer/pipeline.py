@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from recognizer.classify import Classifier
-from recognizer.detect import Candidate, Detection, PageHint, detect
+from recognizer.detect import Candidate, Detection, PageHint, detect, is_upright_bar, row_neighbours
 from recognizer.errors import RecognizerError
 from recognizer.normalise import normalise
 from recognizer.read import group_lines
@@ -70,6 +70,25 @@ class Recognizer:
         digits, rejected = self._classify(detection)
         return Reading(source=source, width=width, height=height, lines=group_lines(digits), rejected=rejected)
 
+    @staticmethod
+    def _keep_upright_ones(detection: Detection, marks, probabilities: np.ndarray, labels: np.ndarray) -> None:
+        """A straight upright stroke drawn with the page's pen and as tall as its
+        digits, read "1" among the digits, is a "1" even where the model calls it
+        "not a digit", when it stands alone or among digits (a number). Printed
+        l and I stand among letters, which are not digits."""
+        candidates = detection.candidates
+        for index, (whole, *_) in enumerate(marks):
+            row = whole.rows[0]
+            if labels[row] != NOT_A_DIGIT or probabilities[row, :NOT_A_DIGIT].argmax() != 1:
+                continue
+            if not is_upright_bar(candidates[index], detection):
+                continue
+            neighbours = row_neighbours(index, candidates)
+            if all(labels[marks[k][0].rows[0]] != NOT_A_DIGIT
+                   and candidates[k].box.h >= 0.7 * candidates[index].box.h for k in neighbours):
+                labels[row] = 1
+                probabilities[row, 1] = probabilities[row, :NOT_A_DIGIT].sum()
+
     def _classify(self, detection: Detection) -> tuple[list[Digit], list[Box]]:
         """Read every mark; return the digits and the boxes of marks rejected."""
         crops: list[np.ndarray] = []
@@ -86,6 +105,8 @@ class Recognizer:
             return [], []
         probabilities = self.classifier.predict(np.stack(crops))
         labels = probabilities.argmax(axis=1)
+        if probabilities.shape[1] > NOT_A_DIGIT:
+            self._keep_upright_ones(detection, marks, probabilities, labels)
         # A digit's confidence; a mark the model calls "not a digit" gets 0.
         confidences = np.where(labels == NOT_A_DIGIT, 0.0, probabilities.max(axis=1))
 

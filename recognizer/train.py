@@ -23,14 +23,21 @@ from recognizer.mnist import load_mnist
 # ----------------------------------------------------------------------------
 # Constants
 # ----------------------------------------------------------------------------
-NUM_CLASSES = 11  # the digits 0-9 and "not a digit"
 INPUT_SHAPE = (28, 28, 1)
-SCENES = 400  # generated scenes whose detector crops join the training data
+SCENES = 400  # generated scenes whose detector crops join the scene model's data
 SCENE_VALIDATION_SHARE = 0.1
 MAX_NEGATIVES = 20_000  # "not a digit" crops kept from the scenes (a seeded random choice)
 BATCH_SIZE = 128
-EPOCHS = 25
 LEARNING_RATE = 2e-3
+# Two networks are shipped and read together (``export._combine``):
+# "digits" learns MNIST alone (10 classes) and writes model.json / model.h5;
+# "scene" also learns the detector's crops of generated scenes, including the
+# eleventh class "not a digit", and writes scene.json / scene.h5.
+KINDS = {
+    "digits": {"classes": 10, "scenes": 0, "dense": 128, "epochs": 20, "stem": "model"},
+    "scene": {"classes": 11, "scenes": SCENES, "dense": 256, "epochs": 25, "stem": "scene"},
+}
+EPOCHS = KINDS["digits"]["epochs"]
 VALIDATION_SIZE = 5_000  # held out of the training set for the curves
 MAX_ROTATION = 12.0 / 360.0  # fraction of a full turn, as Keras expects
 MAX_SHIFT = 0.10  # fraction of the image size
@@ -42,6 +49,7 @@ THICKNESS_PROB = 0.25  # chance each of dilating or eroding a digit's strokes
 class TrainConfig:
     data: Path
     output: Path
+    kind: str = "digits"
     epochs: int = EPOCHS
     batch_size: int = BATCH_SIZE
     limit: int | None = None  # use only the first N training digits (smoke tests)
@@ -55,7 +63,7 @@ class TrainConfig:
 # ----------------------------------------------------------------------------
 # Model
 # ----------------------------------------------------------------------------
-def build_model():
+def build_model(classes: int = 10, dense: int = 128):
     """A small VGG-style CNN: ~10 M multiply-adds per digit.
 
     'valid' padding keeps the cost low enough to classify a frame's digits in a
@@ -81,10 +89,10 @@ def build_model():
             layers.MaxPooling2D(2),
             layers.Dropout(0.25),
             layers.Flatten(),
-            layers.Dense(256, activation="relu"),
+            layers.Dense(dense, activation="relu"),
             layers.BatchNormalization(),
             layers.Dropout(0.4),
-            layers.Dense(NUM_CLASSES, activation="softmax"),
+            layers.Dense(classes, activation="softmax"),
         ],
         name="digits",
     )
@@ -212,13 +220,13 @@ def fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> dict:
 
 
 def calibrate(config: TrainConfig, model=None) -> dict:
-    """Fit and write ``calibration.json`` on the same held-out data training used."""
+    """Fit and write ``calibration.json`` for the scene model, on the held-out data its training used."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
     if model is None:
-        model = keras.models.model_from_json((config.output / "model.json").read_text())
-        model.load_weights(config.output / "model.h5")
+        model = keras.models.model_from_json((config.output / "scene.json").read_text())
+        model.load_weights(config.output / "scene.h5")
     _, (x_val, y_val) = load_training_data(config)
     report = fit_temperature(np.asarray(model.predict(x_val, batch_size=1024, verbose=0)), y_val)
     (config.output / "calibration.json").write_text(json.dumps(report, indent=1) + "\n")
@@ -247,9 +255,10 @@ def train(config: TrainConfig) -> dict:
     steps = max(1, int(np.ceil(len(x_train) / config.batch_size))) * config.epochs
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, steps, alpha=0.01)
 
-    model = build_model()
+    spec = KINDS[config.kind]
+    model = build_model(spec["classes"], spec["dense"])
     if config.init_from is not None:
-        model.load_weights(Path(config.init_from) / "model.h5")
+        model.load_weights(Path(config.init_from) / f"{spec['stem']}.h5")
     model.compile(
         optimizer=keras.optimizers.Adam(schedule),
         loss="sparse_categorical_crossentropy",
@@ -269,19 +278,23 @@ def train(config: TrainConfig) -> dict:
     # Saving: model.json + model.h5 are the source of truth
     # ------------------------------------------------------------------------
     config.output.mkdir(parents=True, exist_ok=True)
-    (config.output / "model.json").write_text(model.to_json(indent=1) + "\n")
-    model.save(config.output / "model.h5")
+    stem = spec["stem"]
+    (config.output / f"{stem}.json").write_text(model.to_json(indent=1) + "\n")
+    model.save(config.output / f"{stem}.h5")
     record = {
+        "kind": config.kind,
         "epochs": config.epochs,
         "scenes": config.scenes,
-        "train_per_class": np.bincount(y_train, minlength=NUM_CLASSES).tolist(),
+        "train_per_class": np.bincount(y_train, minlength=spec["classes"]).tolist(),
         "train_size": int(len(x_train)),
         "validation_size": int(len(x_val)),
         "seconds": round(seconds, 1),
         "history": {k: [float(v) for v in vals] for k, vals in history.history.items()},
     }
-    (config.output / "history.json").write_text(json.dumps(record, indent=1) + "\n")
-    probabilities = np.asarray(model.predict(x_val, batch_size=1024, verbose=0))
-    record["calibration"] = fit_temperature(probabilities, y_val)
-    (config.output / "calibration.json").write_text(json.dumps(record["calibration"], indent=1) + "\n")
+    history_name = "history.json" if stem == "model" else f"{stem}_history.json"
+    (config.output / history_name).write_text(json.dumps(record, indent=1) + "\n")
+    if config.kind == "scene":  # the scene model's confidences are the ones calibrated
+        probabilities = np.asarray(model.predict(x_val, batch_size=1024, verbose=0))
+        record["calibration"] = fit_temperature(probabilities, y_val)
+        (config.output / "calibration.json").write_text(json.dumps(record["calibration"], indent=1) + "\n")
     return record

@@ -109,3 +109,24 @@ def test_calibration_temperature_is_baked_in_and_tracked(small_model, tmp_path):
     expected /= expected.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(softened, expected, atol=1e-5)
     assert (softened.argmax(axis=1) == plain.argmax(axis=1)).all()
+
+
+def test_digit_and_scene_models_are_combined_as_keras_would(small_model, tmp_path):
+    from keras import layers
+
+    from recognizer.classify import KerasClassifier, combine
+    from recognizer.model_files import locate
+
+    files = _save(small_model, tmp_path / "both")
+    keras.utils.set_random_seed(5)
+    scene = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(4, 3, activation="relu"),
+                              layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(11, activation="softmax")])
+    (files.folder / "scene.json").write_text(scene.to_json())
+    scene.save(files.folder / "scene.h5")
+    batch = np.random.default_rng(4).random((6, 28, 28, 1), dtype=np.float32)
+    got = onnx_session(files).run(None, {"digits": batch})[0]  # stale: rebuilt with both networks
+    expected = combine(small_model.predict(batch, verbose=0), scene.predict(batch, verbose=0))
+    assert got.shape == (6, 11)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    np.testing.assert_allclose(got.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(KerasClassifier(locate(files.folder)).predict(batch[..., 0]), expected, atol=1e-5)

@@ -50,12 +50,16 @@ def test_train_one_epoch_writes_a_model_that_reads(tiny_mnist, tmp_path):
     from recognizer.classify import load_classifier
 
     out = tmp_path / "model"
-    assert main(["train", "--data", str(tiny_mnist), "--output", str(out), "--epochs", "1", "--limit", "300",
-                 "--scenes", "3"]) == 0
+    assert main(["train", "--data", str(tiny_mnist), "--output", str(out), "--epochs", "1", "--limit", "300"]) == 0
     for name in ("model.json", "model.h5", "model.onnx", "history.json"):
         assert (out / name).is_file(), name
+    assert load_classifier(str(out)).predict(np.zeros((2, 28, 28), np.float32)).shape == (2, 10)
+    assert main(["train", "--data", str(tiny_mnist), "--output", str(out), "--kind", "scene", "--epochs", "1",
+                 "--limit", "300", "--scenes", "3"]) == 0
+    for name in ("scene.json", "scene.h5", "scene_history.json", "calibration.json"):
+        assert (out / name).is_file(), name
     probabilities = load_classifier(str(out)).predict(np.zeros((4, 28, 28), np.float32))
-    assert probabilities.shape == (4, 11)  # ten digits and "not a digit"
+    assert probabilities.shape == (4, 11)  # ten digits and "not a digit", from both networks
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
     assert main(["evaluate", "--data", str(tiny_mnist), "--model", str(out), "--output", str(tmp_path / "ev")]) == 0
     assert (tmp_path / "ev" / "confusion_matrix.png").is_file()
