@@ -39,7 +39,7 @@ LINE_BRIDGE = 13  # pixels: a stroke's two sides across a removed line are joine
 MIN_DIGIT_SIDE = 8  # pixels, at working scale
 LINE_ASPECT = 6.0  # wider than this many heights: a rule, a dash, an underline
 HUGE_HEIGHT_RATIO = 2.6  # taller than this many median heights: an edge or frame
-UPRIGHT_BAR_HEIGHT = 0.7  # a bar at least this share of the digit height may be a "1"
+ONE_STROKE_HEIGHT = 0.7  # a straight stroke at least this share of the digit height may be a "1"
 CUT_OFF_RATIO = 6  # a mark touching the border of an image this many times its size is cut off
 CUT_MIN_ASPECT = 0.9  # marks at least this wide for their height may be touching digits
 CUT_MIN_PIECE_HEIGHT = 0.6  # each piece of a cut stands this tall against the mark
@@ -583,20 +583,28 @@ def _cut(c: Candidate, pieces: int) -> list[Candidate]:
     return result
 
 
-def is_upright_bar(candidate: Candidate, detection: "Detection") -> bool:
-    """A straight upright stroke, drawn with the page's pen, as tall as its digits.
+def is_straight_stroke(candidate: Candidate, detection: "Detection") -> bool:
+    """One straight stroke, upright or slanted up to 35 degrees, drawn with the
+    page's pen and as tall as its digits.
 
     That is how a "1" is often written, and what a model that learnt box sides
     and rule remnants as "not a digit" may take for one. Rule fragments are
     thinner than the pen; box sides are taller than the digits in them.
     """
     b, height = candidate.box, detection.digit_height
-    if not UPRIGHT_BAR_HEIGHT * height <= b.h <= 1.4 * height or b.w > 0.35 * b.h:
+    if not ONE_STROKE_HEIGHT * height <= b.h <= 1.4 * height:
         return False
+    ys, xs = np.nonzero(candidate.mask)
+    (_, _), (side_a, side_b), _ = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))
+    length, width = max(side_a, side_b), max(1.0, min(side_a, side_b))
     pen = detection.hint.window / STROKE_WINDOW if detection.hint and detection.hint.window else 0.0
-    if b.w < 0.5 * pen:
-        return False
-    return bool(candidate.mask.any(axis=1).mean() > 0.95 and candidate.mask.sum() >= 0.4 * b.w * b.h)
+    slant = np.degrees(np.arccos(min(1.0, b.h / max(length, 1.0))))
+    return bool(
+        width <= 0.35 * length
+        and width >= 0.5 * pen
+        and slant <= 35
+        and len(ys) >= 0.5 * length * width  # a solid bar, not a bent line
+    )
 
 
 def row_neighbours(index: int, candidates: list[Candidate]) -> list[int]:

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from recognizer.classify import Classifier
-from recognizer.detect import Candidate, Detection, PageHint, detect, is_upright_bar, row_neighbours
+from recognizer.detect import Candidate, Detection, PageHint, detect, is_straight_stroke, row_neighbours
 from recognizer.errors import RecognizerError
 from recognizer.normalise import normalise
 from recognizer.read import group_lines
@@ -72,16 +72,16 @@ class Recognizer:
 
     @staticmethod
     def _keep_upright_ones(detection: Detection, marks, probabilities: np.ndarray, labels: np.ndarray) -> None:
-        """A straight upright stroke drawn with the page's pen and as tall as its
-        digits, read "1" among the digits, is a "1" even where the model calls it
-        "not a digit", when it stands alone or among digits (a number). Printed
-        l and I stand among letters, which are not digits."""
+        """A straight stroke drawn with the page's pen and as tall as its digits,
+        read "1" among the digits, is a "1" even where the model calls it "not a
+        digit", when it stands alone or among digits (a number). Printed l and I
+        stand among letters, which are not digits."""
         candidates = detection.candidates
         for index, (whole, *_) in enumerate(marks):
             row = whole.rows[0]
             if labels[row] != NOT_A_DIGIT or probabilities[row, :NOT_A_DIGIT].argmax() != 1:
                 continue
-            if not is_upright_bar(candidates[index], detection):
+            if not is_straight_stroke(candidates[index], detection):
                 continue
             neighbours = row_neighbours(index, candidates)
             if all(labels[marks[k][0].rows[0]] != NOT_A_DIGIT
