@@ -1,12 +1,16 @@
 """Find the marks on a page that may be digits.
 
-grey -> background/illumination removal -> automatic polarity -> hysteresis
-threshold -> connected components -> drop specks, faint marks, lines and page
-edges -> join broken strokes -> split touching digits.
+grey -> polarity -> learn the page (sheet vs desk, pen width, digit height;
+reusable across video frames) -> ink map with a background window fitted to
+the pen -> threshold -> rules found (Hough) and erased -> hysteresis at two
+levels (strong marks, then fainter ones where nothing was found) -> drop
+specks, faint marks, frames, page edges and marks cut off by the border ->
+join broken strokes -> propose cuts of touching digits.
 
 Everything works on an "ink map": how much darker (or, on boards, lighter)
-each pixel is than the paper around it. That makes one set of thresholds hold
-for a scan, a photo in a shadow and chalk on a blackboard.
+each pixel is than the paper around it, as a share of the paper's brightness.
+That makes one set of thresholds hold for a scan, a photo in a shadow and
+chalk on a blackboard.
 """
 
 from __future__ import annotations
