@@ -189,10 +189,18 @@ class Stabiliser:
         self.tracks: list[Track] = []
         self.frames = 0
 
+    @staticmethod
+    def _padded(box: Box) -> Box:
+        """Grown by a third of its height a side: a thin "1" that moves a few pixels
+        between frames still overlaps itself (its bare box may not at all)."""
+        pad = max(2, box.h // 3)
+        return Box(box.x - pad, box.y - pad, box.w + 2 * pad, box.h + 2 * pad)
+
     def update(self, reading: Reading) -> Reading:
         self.frames += 1
         digits = reading.digits
-        pairs = match([d.box for d in digits], [t.box for t in self.tracks], self.MATCH_IOU)
+        pairs = match([self._padded(d.box) for d in digits], [self._padded(t.box) for t in self.tracks],
+                      self.MATCH_IOU)
         matched_tracks = {j for _, j in pairs}
         for i, j in pairs:
             track = self.tracks[j]

@@ -169,3 +169,12 @@ def test_two_worker_processes_read_in_order_like_one(recognizer):
     second = [json.loads(line) for line in two.getvalue().splitlines()]
     assert [r["frame"] for r in second] == list(range(6))
     assert [r["lines"] for r in second] == [r["lines"] for r in first]
+
+
+def test_a_thin_one_moving_with_the_camera_stays_one_track():
+    stabiliser = Stabiliser()
+    for k in range(10):
+        dx = 6 if k % 2 else -6  # the camera shakes by more than the stroke is wide
+        digits = (Digit(Box(100 + dx, 50, 30, 50), 3, 0.99), Digit(Box(140 + dx, 50, 5, 50), 1, 0.99))
+        shown = stabiliser.update(Reading("cam", 640, 480, [Line(digits)])).numbers
+        assert shown == ["31"], (k, shown)
