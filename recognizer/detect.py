@@ -31,7 +31,6 @@ BACKGROUND_KERNEL = 33  # the background window, in pixels of the small copy it 
 STROKE_WINDOW = 8  # the background window spans this many stroke widths...
 MIN_WINDOW = 24  # ...and at least this many pixels
 NOISE_FLOOR = 10  # ink-map levels that are never ink
-CORE_FRACTION = 1.0  # the strong-ink threshold, as a share of Otsu's among the marked pixels
 FAINT_LEVEL = 0.6  # a second look for fainter marks, at this share of that threshold,
 MIN_FAINT_SEEDS = 12  # when at least this many pixels away from the strong marks reach it
 FAINT_RATIO = 0.35  # marks this much fainter than the page's handwriting are not read
@@ -271,7 +270,7 @@ def choose_threshold(ink: np.ndarray) -> float:
     if marked.size < 20:
         return float(max(floor, 255))
     otsu, _ = cv2.threshold(marked.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return float(max(CORE_FRACTION * otsu, floor))
+    return float(max(otsu, floor))
 
 
 # ----------------------------------------------------------------------------

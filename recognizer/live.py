@@ -138,9 +138,11 @@ class TkWindow:
         return keys + (["q"] if self.closed else [])
 
     def close(self) -> None:
+        import tkinter as tk
+
         try:
             self.root.destroy()
-        except Exception:  # noqa: BLE001 - a window already gone is fine on exit
+        except tk.TclError:  # the user already closed it
             pass
 
 
