@@ -31,6 +31,8 @@ def _as_batch(digits: np.ndarray) -> np.ndarray:
 
 
 class OnnxClassifier:
+    runtime = "onnx"
+
     def __init__(self, files: ModelFiles) -> None:
         self.files = files
         self.session = onnx_session(files)
@@ -77,6 +79,8 @@ def _keras_model(json_path: Path, h5_path: Path):
 
 class KerasClassifier:
     """The same reading through Keras itself (and the scene model beside it, if any)."""
+
+    runtime = "keras"
 
     def __init__(self, files: ModelFiles) -> None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -112,6 +112,7 @@ def cmd_read(args: argparse.Namespace) -> int:
     from recognizer.pipeline import Recognizer
     from recognizer.sinks import AnnotatedImageSink, JsonlSink, summary_line
     from recognizer.sources import resolve_inputs
+    from recognizer.types import Reading
 
     recognizer = Recognizer(load_classifier(args.model, args.runtime), args.min_confidence)
     images = None if args.no_save else AnnotatedImageSink(Path(args.output))
@@ -119,8 +120,6 @@ def cmd_read(args: argparse.Namespace) -> int:
     failures = 0
     for item in resolve_inputs(args.inputs):
         if item.error:
-            from recognizer.types import Reading
-
             reading, image = Reading(source=item.path, error=item.error), None
         else:
             reading, image = recognizer.read_file(item.path)

@@ -250,11 +250,6 @@ def measure_scale(core: np.ndarray) -> Scale:
     return Scale(float(np.percentile(widths, 90)), height)
 
 
-def _histogram_median(counts: np.ndarray) -> int:
-    """The median of uint8 data from its histogram (no sort of the pixels)."""
-    return int(np.searchsorted(np.cumsum(counts), counts.sum() / 2.0))
-
-
 def choose_threshold(ink: np.ndarray) -> float:
     """Otsu's threshold among the pixels that stand out of the paper's noise.
 
@@ -263,8 +258,8 @@ def choose_threshold(ink: np.ndarray) -> float:
     everything.
     """
     sample = ink[::2, ::2] if ink.size > 100_000 else ink
-    centre = _histogram_median(np.bincount(sample.ravel(), minlength=256))
-    spread = _histogram_median(np.bincount(np.abs(sample.astype(np.int16) - centre).ravel(), minlength=256))
+    (centre,) = _histogram_percentiles(sample, (50,))
+    (spread,) = _histogram_percentiles(np.abs(sample.astype(np.int16) - centre).astype(np.uint8), (50,))
     floor = max(NOISE_FLOOR, 6.0 * 1.4826 * float(spread))
     marked = sample[sample > floor]
     if marked.size < 20:

@@ -34,15 +34,16 @@ class FrameReader:
     """Reads the frames of one stream: what a frame taught about the page is
     reused for the next ``RELEARN_EVERY`` frames, and readings are stabilised."""
 
-    def __init__(self, recognizer: Recognizer, source: str = "stream") -> None:
+    def __init__(self, recognizer: Recognizer, source: str = "stream", stabilise: bool = True) -> None:
         self.recognizer, self.source = recognizer, source
-        self.stabiliser = Stabiliser()
+        self.stabiliser = Stabiliser() if stabilise else None
         self.frames = 0
 
     def read(self, frame: np.ndarray) -> Reading:
         hint = self.recognizer.last_hint if self.frames % RELEARN_EVERY else None
         self.frames += 1
-        return self.stabiliser.update(self.recognizer.read_array(frame, self.source, hint))
+        reading = self.recognizer.read_array(frame, self.source, hint)
+        return self.stabiliser.update(reading) if self.stabiliser else reading
 
 
 # ----------------------------------------------------------------------------
@@ -51,18 +52,15 @@ class FrameReader:
 _WORKER: dict = {}
 
 
-def _start_worker(model: str | None, runtime: str, min_confidence: float) -> None:
+def _start_worker(model: str | None, runtime: str, min_confidence: float, source: str) -> None:
     from recognizer.classify import load_classifier
 
-    _WORKER["recognizer"] = Recognizer(load_classifier(model, runtime), min_confidence)
-    _WORKER["frames"] = 0
+    recognizer = Recognizer(load_classifier(model, runtime), min_confidence)
+    _WORKER["reader"] = FrameReader(recognizer, source, stabilise=False)  # stabilised in order, by the parent
 
 
-def _read_in_worker(frame: np.ndarray, source: str) -> Reading:
-    recognizer = _WORKER["recognizer"]
-    hint = recognizer.last_hint if _WORKER["frames"] % RELEARN_EVERY else None
-    _WORKER["frames"] += 1
-    return recognizer.read_array(frame, source, hint)
+def _read_in_worker(frame: np.ndarray) -> Reading:
+    return _WORKER["reader"].read(frame)
 
 
 class ParallelFrameReader:
@@ -78,7 +76,7 @@ class ParallelFrameReader:
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")  # no forked copies of ORT's threads
-        self.pool = context.Pool(workers, _start_worker, (model, runtime, min_confidence))
+        self.pool = context.Pool(workers, _start_worker, (model, runtime, min_confidence, source))
         self.workers, self.source = workers, source
         self.stabiliser = Stabiliser()
 
@@ -86,7 +84,7 @@ class ParallelFrameReader:
         """Yield ``(frame, stabilised reading)`` for each frame, in order."""
         pending: deque = deque()
         for frame in frames_in:
-            pending.append((frame, self.pool.apply_async(_read_in_worker, (frame, self.source))))
+            pending.append((frame, self.pool.apply_async(_read_in_worker, (frame,))))
             if len(pending) >= self.workers:
                 done, result = pending.popleft()
                 yield done, self.stabiliser.update(result.get())

@@ -41,7 +41,7 @@ class Recognizer:
         self.classifier = classifier
         files = getattr(classifier, "files", None)  # to start the same model in worker processes
         self.model = str(files.folder) if files else None
-        self.runtime = "keras" if type(classifier).__name__ == "KerasClassifier" else "onnx"
+        self.runtime = getattr(classifier, "runtime", "onnx")
         self.min_confidence = min_confidence
         self.last_hint: PageHint | None = None  # what the last image taught about its page
 
@@ -71,7 +71,7 @@ class Recognizer:
         return Reading(source=source, width=width, height=height, lines=group_lines(digits), rejected=rejected)
 
     @staticmethod
-    def _keep_upright_ones(detection: Detection, marks, probabilities: np.ndarray, labels: np.ndarray) -> None:
+    def _keep_straight_ones(detection: Detection, marks, probabilities: np.ndarray, labels: np.ndarray) -> None:
         """A straight stroke drawn with the page's pen and as tall as its digits,
         read "1" among the digits, is a "1" even where the model calls it "not a
         digit", when it stands alone or among digits (a number). Printed l and I
@@ -106,7 +106,7 @@ class Recognizer:
         probabilities = self.classifier.predict(np.stack(crops))
         labels = probabilities.argmax(axis=1)
         if probabilities.shape[1] > NOT_A_DIGIT:
-            self._keep_upright_ones(detection, marks, probabilities, labels)
+            self._keep_straight_ones(detection, marks, probabilities, labels)
         # A digit's confidence; a mark the model calls "not a digit" gets 0.
         confidences = np.where(labels == NOT_A_DIGIT, 0.0, probabilities.max(axis=1))
 
