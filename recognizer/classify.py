@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from recognizer.errors import RecognizerError
+from recognizer.export import REJECT_AT
 from recognizer.model_files import ModelFiles, locate, onnx_session
 
 RUNTIMES = ("onnx", "keras")
@@ -56,11 +57,14 @@ def calibrate_probabilities(probabilities: np.ndarray, temperature: float) -> np
 
 
 def combine(digits: np.ndarray, scene: np.ndarray) -> np.ndarray:
-    """Digit model [n, 10] + scene model [n, 11] -> [n, 11], as ``export._combine`` does."""
+    """Digit model [n, 10] + scene model [n, 11] -> [n, 11], as the derived ONNX
+    graph does (``export._combine`` and ``export._cascade``): rows the scene
+    model rejects keep its output."""
     not_digit = scene[:, 10:11]
     is_digit = 1.0 - not_digit
     mean = 0.5 * (digits + scene[:, :10] / np.maximum(is_digit, 1e-6))
-    return np.concatenate([mean * is_digit, not_digit], axis=1)
+    combined = np.concatenate([mean * is_digit, not_digit], axis=1)
+    return np.where(not_digit >= REJECT_AT, scene, combined).astype(np.float32)
 
 
 def _keras_model(json_path: Path, h5_path: Path):

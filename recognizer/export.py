@@ -19,10 +19,11 @@ import numpy as np
 
 from recognizer.errors import RecognizerError
 
-EXPORTER_VERSION = "1"
+EXPORTER_VERSION = "2"  # 2: the digit model reads only the marks the scene model accepts
 OPSET = 17
 INPUT_NAME = "digits"  # float32 [batch, 28, 28, 1], ink = 1, paper = 0
 OUTPUT_NAME = "probabilities"  # float32 [batch, classes]
+REJECT_AT = 0.5  # the scene model's "not a digit" at which the digit model is not asked
 
 _SKIPPED = {"Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "InputLayer"}
 _ACTIVATIONS = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "softmax": "Softmax"}
@@ -267,11 +268,13 @@ def scene_pair(json_path: Path) -> tuple[Path, Path] | None:
     return pair if all(p.is_file() for p in pair) else None
 
 
-def _network(graph: _GraphBuilder, json_path: Path, h5_path: Path) -> tuple[str, int, tuple[int, ...]]:
-    """Append one Keras network reading the shared input; return its output, classes, input shape."""
+def _network(graph: _GraphBuilder, json_path: Path, h5_path: Path,
+             source: str = INPUT_NAME) -> tuple[str, int, tuple[int, ...]]:
+    """Append one Keras network reading ``source`` (the input, or some of its
+    rows); return its output, classes, input shape."""
     layers, input_shape = read_layers(json_path)
     attach_weights(layers, h5_path)
-    graph.current, graph.layout = INPUT_NAME, "NHWC"
+    graph.current, graph.layout = source, "NHWC"
     for layer in layers:
         _add_layer(graph, layer, str(json_path))
     if len(input_shape) == 3:
@@ -289,7 +292,16 @@ def _calibrated(graph: _GraphBuilder, temperature: float) -> None:
         graph.op("Softmax", [], axis=-1)
 
 
-def _combine(graph: _GraphBuilder, digits_out: str, scene_out: str) -> None:
+def _node(graph: _GraphBuilder, op: str, inputs: list[str], **attrs) -> str:
+    """One node off the chain (the cascade below branches and merges)."""
+    from onnx import helper
+
+    out = graph.name(op.lower())
+    graph.nodes.append(helper.make_node(op, inputs, [out], **attrs))
+    return out
+
+
+def _combine(graph: _GraphBuilder, digits_out: str, scene_out: str) -> str:
     """Digit model (10 classes) + scene model (10 digits + "not a digit") -> 11 classes.
 
     "Not a digit" comes from the scene model, which learnt it; the digit
@@ -297,47 +309,65 @@ def _combine(graph: _GraphBuilder, digits_out: str, scene_out: str) -> None:
     given that the mark is a digit). The two err on different digits, so
     together they read MNIST better than either alone.
     """
-    from onnx import helper
-
-    def node(op: str, inputs: list[str], **attrs) -> str:
-        out = graph.name(op.lower())
-        graph.nodes.append(helper.make_node(op, inputs, [out], **attrs))
-        return out
-
     ten, eleven = graph.constant("ten", np.array([10], np.int64)), graph.constant("eleven", np.array([11], np.int64))
     zero, axis = graph.constant("zero", np.array([0], np.int64)), graph.constant("axis", np.array([1], np.int64))
     one = graph.constant("one", np.array(1.0, np.float32))
     half = graph.constant("half", np.array(0.5, np.float32))
-    not_digit = node("Slice", [scene_out, ten, eleven, axis])
-    scene_digits = node("Slice", [scene_out, zero, ten, axis])
-    is_digit = node("Sub", [one, not_digit])
-    given_digit = node("Div", [scene_digits, node("Max", [is_digit, graph.constant("tiny", np.array(1e-6, np.float32))])])
-    mean = node("Mul", [node("Add", [digits_out, given_digit]), half])
-    graph.current = node("Concat", [node("Mul", [mean, is_digit]), not_digit], axis=1)
+    not_digit = _node(graph, "Slice", [scene_out, ten, eleven, axis])
+    scene_digits = _node(graph, "Slice", [scene_out, zero, ten, axis])
+    is_digit = _node(graph, "Sub", [one, not_digit])
+    tiny = graph.constant("tiny", np.array(1e-6, np.float32))
+    given_digit = _node(graph, "Div", [scene_digits, _node(graph, "Max", [is_digit, tiny])])
+    mean = _node(graph, "Mul", [_node(graph, "Add", [digits_out, given_digit]), half])
+    return _node(graph, "Concat", [_node(graph, "Mul", [mean, is_digit]), not_digit], axis=1)
+
+
+def _cascade(graph: _GraphBuilder, scene_out: str, digit_pair: tuple[Path, Path]) -> str:
+    """Ask the digit model only about the marks the scene model calls digits.
+
+    Where the scene model says "not a digit" (p >= 0.5) the label is "not a
+    digit" whatever the digit model says, so its answer is not needed: those
+    rows keep the scene model's output. On forms and cluttered photos most
+    marks are print, rules and specks, and the digit model's half of the work
+    shrinks with them. The rows asked for are gathered by index and their
+    combined reading scattered back, all inside the graph.
+    """
+    ten, eleven = graph.constant("ten", np.array([10], np.int64)), graph.constant("eleven", np.array([11], np.int64))
+    axis = graph.constant("axis", np.array([1], np.int64))
+    not_digit = _node(graph, "Slice", [scene_out, ten, eleven, axis])
+    accepted = _node(graph, "Less", [not_digit, graph.constant("reject_at", np.array(REJECT_AT, np.float32))])
+    flat = _node(graph, "Squeeze", [accepted, axis])
+    where = _node(graph, "Transpose", [_node(graph, "NonZero", [flat])], perm=[1, 0])  # [k, 1]
+    rows = _node(graph, "Squeeze", [where, axis])  # [k]
+    digits_out, classes, _ = _network(graph, *digit_pair, source=_node(graph, "Gather", [INPUT_NAME, rows], axis=0))
+    if classes != 10:
+        raise RecognizerError(digit_pair[0], f"expected a 10-class digit model beside the scene model, found {classes}")
+    combined = _combine(graph, digits_out, _node(graph, "Gather", [scene_out, rows], axis=0))
+    return _node(graph, "ScatterND", [scene_out, where, combined])
 
 
 def build_onnx(json_path: Path, h5_path: Path):
     """Return an ``onnx.ModelProto`` equivalent to the Keras model(s).
 
-    With a scene model beside the digit model, both run on the same input and
-    their outputs are combined (``_combine``); the scene model's calibration
-    applies to its output before that.
+    With a scene model beside the digit model, the scene model reads every
+    mark and the digit model those it calls digits (``_cascade``); the two
+    readings are combined (``_combine``), the scene model's calibration
+    applied to its output before that.
     """
     import onnx
     from onnx import TensorProto, helper
 
     graph = _GraphBuilder()
-    output, classes, input_shape = _network(graph, json_path, h5_path)
     scene = scene_pair(json_path)
     if scene is not None:
-        scene_out, scene_classes, _ = _network(graph, *scene)
-        if (classes, scene_classes) != (10, 11):
-            raise RecognizerError(scene[0], f"expected a 10-class digit model and an 11-class scene model, "
-                                            f"found {classes} and {scene_classes} classes")
+        _, scene_classes, input_shape = _network(graph, *scene)
+        if scene_classes != 11:
+            raise RecognizerError(scene[0], f"expected an 11-class scene model, found {scene_classes} classes")
         _calibrated(graph, read_temperature(json_path))
-        _combine(graph, output, graph.current)
+        graph.current = _cascade(graph, graph.current, (json_path, h5_path))
         classes = 11
     else:
+        _, classes, input_shape = _network(graph, json_path, h5_path)
         _calibrated(graph, read_temperature(json_path))
     graph.nodes.append(helper.make_node("Identity", [graph.current], [OUTPUT_NAME]))
     onnx_graph = helper.make_graph(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from recognizer.numeric import percentile
 from recognizer.types import Box
 
 SIZE = 28
@@ -69,7 +70,7 @@ def normalise(ink: np.ndarray, box: Box, mask: np.ndarray, threshold: float) -> 
     crop = ink[box.y : box.bottom, box.x : box.right].astype(np.float32)
     # Keep the anti-aliased rim next to the mark, nothing of its neighbours.
     rim = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    level = max(float(np.percentile(crop[mask], 90)), threshold, 1.0)
+    level = max(percentile(crop[mask], 90), threshold, 1.0)
     digit = np.clip(np.where(rim, crop, 0.0) / level, 0.0, 1.0)
 
     # Even out the pen: thin pens shrink to hairlines at 20x20, markers blot.

@@ -130,3 +130,35 @@ def test_digit_and_scene_models_are_combined_as_keras_would(small_model, tmp_pat
     np.testing.assert_allclose(got, expected, atol=1e-5)
     np.testing.assert_allclose(got.sum(axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(KerasClassifier(locate(files.folder)).predict(batch[..., 0]), expected, atol=1e-5)
+
+
+def test_digit_model_is_asked_only_about_marks_the_scene_model_accepts(small_model, tmp_path):
+    """The derived graph runs the digit model on the scene model's accepted rows
+    only; the result must still equal combining both models on every row."""
+    from keras import layers
+
+    from recognizer.classify import combine
+
+    files = _save(small_model, tmp_path / "cascade")
+    scene = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(4, 3, activation="relu"),
+                              layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(11, activation="softmax")])
+    scene.build((None, 28, 28, 1))
+    conv_kernel, conv_bias = scene.layers[0].get_weights()
+    scene.layers[0].set_weights([np.abs(conv_kernel), np.zeros_like(conv_bias)])  # features grow with the ink
+    dense_kernel, _ = scene.layers[-1].get_weights()
+    kernel, bias = np.zeros_like(dense_kernel), np.zeros(11, np.float32)
+    kernel[:, 10], bias[10] = 0.05, -20.0  # much ink: "not a digit"; little ink: a digit
+    scene.layers[-1].set_weights([kernel, bias])
+    (files.folder / "scene.json").write_text(scene.to_json())
+    scene.save(files.folder / "scene.h5")
+    rng = np.random.default_rng(9)
+    batch = rng.random((8, 28, 28, 1), dtype=np.float32) * np.array([1, 0.01] * 4, np.float32)[:, None, None, None]
+    reference = scene.predict(batch, verbose=0)
+    assert 0 < (reference[:, 10] >= 0.5).sum() < len(batch), "the test needs both rejected and accepted rows"
+    session = onnx_session(files)
+    for rows in (slice(None), slice(0, 1), slice(1, 2), [0, 2, 4]):  # mixed, one of each, all rejected
+        got = session.run(None, {"digits": batch[rows]})[0]
+        expected = combine(small_model.predict(batch[rows], verbose=0), reference[rows])
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+    rejected = reference[:, 10] >= 0.5
+    np.testing.assert_allclose(session.run(None, {"digits": batch})[0][rejected], reference[rejected], atol=1e-5)
