@@ -89,7 +89,14 @@ class KerasClassifier:
     def __init__(self, files: ModelFiles) -> None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         from recognizer.export import read_temperature, scene_pair
+        from recognizer.keras_files import load_keras_model
+        from recognizer.model_files import verify_checksums
 
+        if files.json is None:
+            raise RecognizerError(files.path, "--runtime keras reads model.json + .h5 pairs; "
+                                              "other files are read with the default runtime")
+        load_keras_model(files.path)  # refuses code (Lambda, custom objects) before Keras sees the file
+        verify_checksums(files.folder)
         self.files = files
         self.model = _keras_model(files.json, files.h5)
         scene = scene_pair(files.json)

@@ -165,7 +165,7 @@ def cmd_train(args: argparse.Namespace) -> int:
           f"{record['seconds']} s; validation accuracy {history['val_accuracy'][-1]:.4f}")
     print(f"wrote {output / (spec['stem'] + '.json')}, {output / (spec['stem'] + '.h5')}")
     if (output / "model.json").is_file() and (output / "model.h5").is_file():
-        print(f"wrote {export_onnx(output / 'model.json', output / 'model.h5', output / 'model.onnx')}")
+        print(f"wrote {export_onnx(output / 'model.json', output / 'model.onnx')}")
     else:
         print(f"(model.onnx is built once the digit model is there: recognizer train --kind digits)")
     return EXIT_OK
@@ -180,7 +180,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     config = training.TrainConfig(data=Path(args.data), output=files.folder, seed=args.seed,
                                   scenes=training.SCENES if args.scenes is None else args.scenes)
     report = training.calibrate(config)
-    export_onnx(files.json, files.h5, files.onnx)
+    export_onnx(files.path, files.onnx)
     print(f"temperature {report['temperature']}: log-loss {report['log_loss_before']} -> {report['log_loss_after']}, "
           f"ECE {report['ece_before']} -> {report['ece_after']} on {report['held_out']} held-out crops")
     return EXIT_OK
@@ -252,7 +252,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from recognizer.model_files import locate
 
     files = locate(args.model)
-    print(f"wrote {export_onnx(files.json, files.h5, files.onnx)}")
+    print(f"wrote {export_onnx(files.path, files.onnx)}")
     return EXIT_OK
 
 

@@ -1,32 +1,53 @@
-"""Derive the fast-inference ONNX file from ``model.json`` + ``model.h5``.
+"""Derive the fast-inference ONNX file from Keras model files.
 
-``model.json``/``model.h5`` stay the source of truth. Reading digits must not
-pay TensorFlow's ~2 s import, so this module translates the Keras layer
-config and the HDF5 weights into an ONNX graph with plain ``onnx.helper``
-calls: it needs h5py and onnx, never TensorFlow. The sha256 of both source
-files is written into the ONNX metadata, so ``recognizer.model_files`` can
-tell when the derived file is stale.
+The Keras files stay the source of truth. Reading digits must not pay
+TensorFlow's ~2 s import, so this module translates the layer list that
+``recognizer.keras_files`` read (as data, safely) into an ONNX graph with
+plain ``onnx.helper`` calls: it needs h5py and onnx, never TensorFlow. The
+graph also adapts our input to what the model expects (``Feeding``: value
+range, polarity, image or flat vector, channels first or last) and its output
+to probabilities (softmax of logits, normalised sigmoids). The sha256 of every
+source file is written into the ONNX metadata, so ``recognizer.model_files``
+can tell when the derived file is stale.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from recognizer.errors import RecognizerError
+from recognizer.keras_files import KerasLayer, KerasModel, load_keras_model
 
-EXPORTER_VERSION = "2"  # 2: the digit model reads only the marks the scene model accepts
+EXPORTER_VERSION = "3"  # 2: the digit model reads only what the scene model accepts; 3: feeding, any Keras era
 OPSET = 17
 INPUT_NAME = "digits"  # float32 [batch, 28, 28, 1], ink = 1, paper = 0
 OUTPUT_NAME = "probabilities"  # float32 [batch, classes]
 REJECT_AT = 0.5  # the scene model's "not a digit" at which the digit model is not asked
 
 _SKIPPED = {"Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "InputLayer"}
-_ACTIVATIONS = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "softmax": "Softmax"}
+_ACTIVATIONS = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "softmax": "Softmax", "elu": "Elu",
+                "softplus": "Softplus"}
+
+
+@dataclass(frozen=True)
+class Feeding:
+    """How our digits (28x28, ink 1, paper 0) are fed to a model: its value
+    range and polarity. Detected once per model (``recognizer.feeding``)."""
+
+    scale: float = 1.0  # 1: inputs in 0-1; 255: inputs in 0-255
+    invert: bool = False  # True: the model learnt dark digits on light paper
+
+    def describe(self) -> str:
+        polarity = "dark ink on light (inverted)" if self.invert else "light ink on dark (as MNIST)"
+        return f"inputs in 0-{self.scale:g}, {polarity}"
+
+    def apply(self, digits: np.ndarray) -> np.ndarray:
+        return ((1.0 - digits) if self.invert else digits) * np.float32(self.scale)
 
 
 def calibration_path(json_path: Path) -> Path:
@@ -47,16 +68,27 @@ def read_temperature(json_path: Path) -> float:
     return temperature
 
 
-def source_hashes(json_path: Path, h5_path: Path) -> dict[str, str]:
-    """What the derived file was built from; any change makes it stale."""
-    hashes = {"source_json_sha256": sha256_file(json_path), "source_h5_sha256": sha256_file(h5_path)}
-    if calibration_path(json_path).is_file():
-        hashes["source_calibration_sha256"] = sha256_file(calibration_path(json_path))
-    scene = scene_pair(json_path)
-    if scene is not None:
-        hashes["source_scene_json_sha256"] = sha256_file(scene[0])
-        hashes["source_scene_h5_sha256"] = sha256_file(scene[1])
-    return hashes
+def source_hashes(model_path: Path) -> dict[str, str]:
+    """What the derived file is built from; any change makes it stale."""
+    files = source_files(model_path)
+    return {f"source_{role}_sha256": sha256_file(path) for role, path in files.items()}
+
+
+def source_files(model_path: Path) -> dict[str, Path]:
+    """The files a model is read from, by role: json/h5 (a pair), h5 (a full
+    model) or keras, plus calibration and the scene pair beside a ``model.json``."""
+    path = Path(model_path)
+    if path.suffix == ".json":
+        from recognizer.keras_files import weights_beside
+
+        files = {"json": path, "h5": weights_beside(path)}
+        if calibration_path(path).is_file():
+            files["calibration"] = calibration_path(path)
+        scene = scene_pair(path)
+        if scene is not None:
+            files["scene_json"], files["scene_h5"] = scene
+        return files
+    return {path.suffix.lstrip("."): path}
 
 
 def sha256_file(path: Path) -> str:
@@ -67,92 +99,19 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-@dataclass
-class KerasLayer:
-    class_name: str
-    name: str
-    config: dict
-    weights: list[np.ndarray] = field(default_factory=list)
-
-
-# ----------------------------------------------------------------------------
-# Reading the Keras files
-# ----------------------------------------------------------------------------
-def read_layers(json_path: Path) -> tuple[list[KerasLayer], tuple[int, ...]]:
-    """Parse a Sequential (or single-chain Functional) model config.
-
-    Returns the layers in order and the input shape without the batch axis.
-    """
-    try:
-        spec = json.loads(Path(json_path).read_text())
-    except FileNotFoundError as exc:
-        raise RecognizerError(json_path, "model file not found") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RecognizerError(json_path, f"not a valid Keras model.json ({exc})") from exc
-    if not isinstance(spec, dict) or "config" not in spec:
-        raise RecognizerError(json_path, "not a Keras model config (no 'config' key)")
-    config = spec["config"]
-    raw_layers = config["layers"] if isinstance(config, dict) else config
-    if not isinstance(raw_layers, list) or not raw_layers:
-        raise RecognizerError(json_path, "model config has no layers")
-
-    layers = [
-        KerasLayer(item["class_name"], item["config"]["name"], item["config"])
-        for item in raw_layers
-    ]
-    input_shape = None
-    for layer in layers:
-        shape = layer.config.get("batch_shape") or layer.config.get("batch_input_shape")
-        if shape:
-            input_shape = tuple(int(d) for d in shape[1:])
-            break
-    if input_shape is None:
-        raise RecognizerError(json_path, "model config does not state its input shape")
-    return layers, input_shape
-
-
-def attach_weights(layers: list[KerasLayer], h5_path: Path) -> None:
-    """Fill each layer's weights from a Keras 2/3 HDF5 file, in saved order."""
-    import h5py
-
-    if not Path(h5_path).is_file():
-        raise RecognizerError(h5_path, "model weights file not found")
-    try:
-        with h5py.File(h5_path, "r") as handle:
-            group = handle["model_weights"] if "model_weights" in handle else handle
-            names = [_text(n) for n in group.attrs.get("layer_names", [])]
-            for layer in layers:
-                if layer.name not in names:
-                    continue
-                layer_group = group[layer.name]
-                weight_names = [_text(n) for n in layer_group.attrs.get("weight_names", [])]
-                layer.weights = [np.asarray(layer_group[w], dtype=np.float32) for w in weight_names]
-    except (OSError, KeyError) as exc:
-        raise RecognizerError(h5_path, f"not a readable Keras HDF5 weights file ({exc})") from exc
-    missing = [l.name for l in layers if _needs_weights(l) and not l.weights]
-    if missing:
-        raise RecognizerError(h5_path, f"no weights for layer(s) {', '.join(missing)}")
-
-
-def _text(value) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _needs_weights(layer: KerasLayer) -> bool:
-    return layer.class_name in {"Conv2D", "Dense", "BatchNormalization"}
-
-
 # ----------------------------------------------------------------------------
 # Building the ONNX graph
 # ----------------------------------------------------------------------------
 class _GraphBuilder:
-    """Appends ONNX nodes to a linear chain, tracking the current tensor."""
+    """Appends ONNX nodes to a linear chain, tracking the current tensor and
+    its layout: NHWC or NCHW for images, "flat" for vectors."""
 
     def __init__(self) -> None:
         self.nodes: list = []
         self.initializers: list = []
         self.current = INPUT_NAME
-        self.layout = "NHWC"  # Keras' layout; ONNX convolutions want NCHW
+        self.layout = "NHWC"  # the tensor's layout now; ONNX convolutions want NCHW
+        self.keras_layout = "NHWC"  # the model's own (channels_last), where Flatten and Reshape apply
         self._count = 0
 
     def name(self, hint: str) -> str:
@@ -174,7 +133,9 @@ class _GraphBuilder:
         self.current = out
         return out
 
-    def to_layout(self, layout: str) -> None:
+    def to_layout(self, layout: str, where: str = "") -> None:
+        if self.layout == "flat":
+            raise RecognizerError(where, "an image layer follows a flat vector (add a Reshape layer)")
         if self.layout != layout:
             self.op("Transpose", [], perm=[0, 3, 1, 2] if layout == "NCHW" else [0, 2, 3, 1])
             self.layout = layout
@@ -197,31 +158,33 @@ def _pads(padding: str, kernel: tuple[int, int]) -> list[int]:
     return [top, left, kernel[0] - 1 - top, kernel[1] - 1 - left]
 
 
+def _pair(value) -> tuple[int, int]:
+    return (int(value), int(value)) if isinstance(value, (int, float)) else tuple(int(v) for v in value)
+
+
 def _add_layer(graph: _GraphBuilder, layer: KerasLayer, source: str) -> None:
     cfg, kind = layer.config, layer.class_name
     where = f"{source} (layer {layer.name})"
     if kind in _SKIPPED:
         return
-    if cfg.get("data_format", "channels_last") != "channels_last":
-        raise RecognizerError(where, "channels_first layers are not supported yet")
     if kind == "Conv2D":
-        if tuple(cfg.get("dilation_rate", (1, 1))) != (1, 1) or cfg.get("groups", 1) != 1:
+        if _pair(cfg.get("dilation_rate", (1, 1))) != (1, 1) or cfg.get("groups", 1) != 1:
             raise RecognizerError(where, "dilated or grouped convolutions are not supported")
-        graph.to_layout("NCHW")
+        graph.to_layout("NCHW", where)
         kernel = layer.weights[0].transpose(3, 2, 0, 1)  # HWIO -> OIHW
         inputs = [graph.constant("kernel", kernel)]
         if cfg.get("use_bias", True):
             inputs.append(graph.constant("bias", layer.weights[1]))
-        size = tuple(cfg["kernel_size"])
-        if cfg["padding"] == "same" and any(s != 1 for s in cfg["strides"]):
+        size, strides = _pair(cfg["kernel_size"]), _pair(cfg.get("strides", (1, 1)))
+        if cfg.get("padding", "valid") == "same" and strides != (1, 1):
             raise RecognizerError(where, "'same' padding with strides is not supported")
-        graph.op("Conv", inputs, kernel_shape=list(size), strides=list(cfg["strides"]),
-                 pads=_pads(cfg["padding"], size))
+        graph.op("Conv", inputs, kernel_shape=list(size), strides=list(strides),
+                 pads=_pads(cfg.get("padding", "valid"), size))
         graph.activation(cfg.get("activation"), where)
     elif kind in {"MaxPooling2D", "AveragePooling2D"}:
-        graph.to_layout("NCHW")
-        pool = tuple(cfg["pool_size"])
-        strides = tuple(cfg.get("strides") or pool)
+        graph.to_layout("NCHW", where)
+        pool = _pair(cfg.get("pool_size", (2, 2)))
+        strides = _pair(cfg.get("strides") or pool)
         op = "MaxPool" if kind == "MaxPooling2D" else "AveragePool"
         graph.op(op, [], kernel_shape=list(pool), strides=list(strides),
                  pads=_pads(cfg.get("padding", "valid"), pool))
@@ -234,17 +197,38 @@ def _add_layer(graph: _GraphBuilder, layer: KerasLayer, source: str) -> None:
         graph.op("Mul", [graph.constant("bn_scale", scale.astype(np.float32))])
         graph.op("Add", [graph.constant("bn_shift", shift.astype(np.float32))])
     elif kind == "Flatten":
-        graph.to_layout("NHWC")  # Keras flattens in height, width, channel order
-        graph.op("Flatten", [], axis=1)
+        if graph.layout != "flat":
+            graph.to_layout(graph.keras_layout, where)  # Keras flattens in its own layout's order
+            graph.op("Flatten", [], axis=1)
+            graph.layout = "flat"
+    elif kind == "Reshape":
+        target = [int(d) for d in cfg["target_shape"]]
+        if len(target) not in (1, 3):
+            raise RecognizerError(where, f"Reshape to {target} is not supported (a vector or an image)")
+        if graph.layout != "flat":
+            graph.to_layout(graph.keras_layout, where)
+        graph.op("Reshape", [graph.constant("shape", np.array([-1, *target], np.int64))])
+        graph.layout = "flat" if len(target) == 1 else graph.keras_layout
+    elif kind == "Rescaling":
+        scale, offset = np.asarray(cfg.get("scale", 1.0), np.float32), np.asarray(cfg.get("offset", 0.0), np.float32)
+        if scale.size != 1 or offset.size != 1:
+            raise RecognizerError(where, "per-channel Rescaling is not supported")
+        graph.op("Mul", [graph.constant("rescale", scale.reshape(()))])
+        graph.op("Add", [graph.constant("offset", offset.reshape(()))])
     elif kind == "GlobalAveragePooling2D":
-        graph.to_layout("NCHW")
+        graph.to_layout("NCHW", where)
         graph.op("GlobalAveragePool", [])
         graph.op("Flatten", [], axis=1)
+        graph.layout = "flat"
     elif kind == "Dense":
+        if graph.layout != "flat":
+            raise RecognizerError(where, "a Dense layer on an image (without Flatten) is not supported")
         graph.op("MatMul", [graph.constant("dense_kernel", layer.weights[0])])
         if cfg.get("use_bias", True):
             graph.op("Add", [graph.constant("dense_bias", layer.weights[1])])
         graph.activation(cfg.get("activation"), where)
+    elif kind == "LeakyReLU":
+        graph.op("LeakyRelu", [], alpha=float(cfg["negative_slope"]))
     elif kind in {"Activation", "ReLU", "Softmax"}:
         name = {"ReLU": "relu", "Softmax": "softmax"}.get(kind, cfg.get("activation"))
         graph.activation(name, where)
@@ -262,25 +246,58 @@ def _batch_norm_weights(layer: KerasLayer) -> tuple[np.ndarray, ...]:
 
 
 def scene_pair(json_path: Path) -> tuple[Path, Path] | None:
-    """The scene model (``scene.json`` + ``scene.h5``) beside a digit model, if there is one."""
+    """The scene model (``scene.json`` + ``scene.h5``) beside a digit ``model.json``, if there is one."""
+    if Path(json_path).name != "model.json":
+        return None
     folder = Path(json_path).parent
     pair = (folder / "scene.json", folder / "scene.h5")
     return pair if all(p.is_file() for p in pair) else None
 
 
-def _network(graph: _GraphBuilder, json_path: Path, h5_path: Path,
-             source: str = INPUT_NAME) -> tuple[str, int, tuple[int, ...]]:
-    """Append one Keras network reading ``source`` (the input, or some of its
-    rows); return its output, classes, input shape."""
-    layers, input_shape = read_layers(json_path)
-    attach_weights(layers, h5_path)
+IMAGE_INPUTS = {(28, 28, 1): "NHWC", (1, 28, 28): "NCHW", (28, 28): "NHWC", (784,): "flat"}
+
+
+def _feed(graph: _GraphBuilder, model: KerasModel, feeding: Feeding, source: str) -> None:
+    """Our digits -> what the model reads: range, polarity, layout, shape."""
+    layout = IMAGE_INPUTS.get(model.input_shape)
+    if layout is None:
+        raise RecognizerError(model.path, f"the model reads inputs of shape {model.input_shape}; a digit model "
+                                          "reads 28x28 images (28,28,1), (1,28,28), (28,28) or 784-vectors")
+    if model.data_format == "channels_first" and model.input_shape == (28, 28, 1):
+        raise RecognizerError(model.path, "channels-first layers on a channels-last input are not supported")
     graph.current, graph.layout = source, "NHWC"
-    for layer in layers:
-        _add_layer(graph, layer, str(json_path))
-    if len(input_shape) == 3:
-        graph.to_layout("NHWC")
-    classes = next(l.weights[0].shape[-1] for l in reversed(layers) if l.class_name == "Dense")
-    return graph.current, int(classes), input_shape
+    graph.keras_layout = "NCHW" if model.data_format == "channels_first" else "NHWC"
+    if feeding.invert:
+        graph.current = _node(graph, "Sub", [graph.constant("one", np.array(1.0, np.float32)), source])
+    if feeding.scale != 1.0:
+        graph.op("Mul", [graph.constant("input_scale", np.array(feeding.scale, np.float32))])
+    if layout == "flat":
+        graph.op("Reshape", [graph.constant("flat", np.array([-1, 784], np.int64))])
+        graph.layout = "flat"
+
+
+def _scores_to_probabilities(graph: _GraphBuilder, activation: str) -> None:
+    """Logits through a softmax, sigmoids normalised to sum to one."""
+    if activation == "softmax":
+        return
+    if activation == "sigmoid":
+        total = _node(graph, "ReduceSum", [graph.current, graph.constant("axes", np.array([1], np.int64))], keepdims=1)
+        graph.op("Div", [_node(graph, "Max", [total, graph.constant("tiny", np.array(1e-12, np.float32))])])
+    else:
+        graph.op("Softmax", [], axis=-1)
+
+
+def _network(graph: _GraphBuilder, model: KerasModel, feeding: Feeding = Feeding(),
+             source: str = INPUT_NAME) -> tuple[str, int]:
+    """Append one model reading ``source`` (the input, or some of its rows);
+    return its output (probabilities) and number of classes."""
+    _feed(graph, model, feeding, source)
+    for layer in model.layers:
+        _add_layer(graph, layer, str(model.path))
+    if graph.layout != "flat":
+        raise RecognizerError(model.path, "the model does not end in a vector of class scores")
+    _scores_to_probabilities(graph, model.output_activation)
+    return graph.current, model.classes
 
 
 def _calibrated(graph: _GraphBuilder, temperature: float) -> None:
@@ -322,7 +339,7 @@ def _combine(graph: _GraphBuilder, digits_out: str, scene_out: str) -> str:
     return _node(graph, "Concat", [_node(graph, "Mul", [mean, is_digit]), not_digit], axis=1)
 
 
-def _cascade(graph: _GraphBuilder, scene_out: str, digit_pair: tuple[Path, Path]) -> str:
+def _cascade(graph: _GraphBuilder, scene_out: str, digits: KerasModel, feeding: Feeding) -> str:
     """Ask the digit model only about the marks the scene model calls digits.
 
     Where the scene model says "not a digit" (p >= 0.5) the label is "not a
@@ -339,57 +356,92 @@ def _cascade(graph: _GraphBuilder, scene_out: str, digit_pair: tuple[Path, Path]
     flat = _node(graph, "Squeeze", [accepted, axis])
     where = _node(graph, "Transpose", [_node(graph, "NonZero", [flat])], perm=[1, 0])  # [k, 1]
     rows = _node(graph, "Squeeze", [where, axis])  # [k]
-    digits_out, classes, _ = _network(graph, *digit_pair, source=_node(graph, "Gather", [INPUT_NAME, rows], axis=0))
+    digits_out, classes = _network(graph, digits, feeding, source=_node(graph, "Gather", [INPUT_NAME, rows], axis=0))
     if classes != 10:
-        raise RecognizerError(digit_pair[0], f"expected a 10-class digit model beside the scene model, found {classes}")
+        raise RecognizerError(digits.path, f"expected a 10-class digit model beside the scene model, found {classes}")
     combined = _combine(graph, digits_out, _node(graph, "Gather", [scene_out, rows], axis=0))
     return _node(graph, "ScatterND", [scene_out, where, combined])
 
 
-def build_onnx(json_path: Path, h5_path: Path):
-    """Return an ``onnx.ModelProto`` equivalent to the Keras model(s).
+def build_onnx(model: KerasModel, feeding: Feeding = Feeding(), with_scene: bool = True):
+    """Return an ``onnx.ModelProto`` that reads our digits as ``model`` would.
 
-    With a scene model beside the digit model, the scene model reads every
-    mark and the digit model those it calls digits (``_cascade``); the two
-    readings are combined (``_combine``), the scene model's calibration
-    applied to its output before that.
+    With a scene model beside a ``model.json`` (the shipped pair), the scene
+    model reads every mark and the digit model those it calls digits
+    (``_cascade``); the two readings are combined (``_combine``), the scene
+    model's calibration applied to its output before that. ``feeding`` adapts
+    our input to the digit model (the scene model is ours: fed as trained).
     """
     import onnx
     from onnx import TensorProto, helper
 
     graph = _GraphBuilder()
-    scene = scene_pair(json_path)
+    scene = scene_pair(model.path) if with_scene and model.format == "json+h5" else None
+    temperature = read_temperature(model.path) if model.format == "json+h5" else 1.0
     if scene is not None:
-        _, scene_classes, input_shape = _network(graph, *scene)
+        scene_model = load_keras_model(scene[0])
+        _, scene_classes = _network(graph, scene_model)
         if scene_classes != 11:
             raise RecognizerError(scene[0], f"expected an 11-class scene model, found {scene_classes} classes")
-        _calibrated(graph, read_temperature(json_path))
-        graph.current = _cascade(graph, graph.current, (json_path, h5_path))
+        _calibrated(graph, temperature)
+        graph.current = _cascade(graph, graph.current, model, feeding)
         classes = 11
     else:
-        _, classes, input_shape = _network(graph, json_path, h5_path)
-        _calibrated(graph, read_temperature(json_path))
+        _, classes = _network(graph, model, feeding)
+        _calibrated(graph, temperature)
+    if classes not in (10, 11):
+        raise RecognizerError(model.path, f"the model has {classes} outputs; a digit model has 10 "
+                                          "(or 11 with 'not a digit')")
     graph.nodes.append(helper.make_node("Identity", [graph.current], [OUTPUT_NAME]))
     onnx_graph = helper.make_graph(
         graph.nodes,
         "recognizer",
-        [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["batch", *input_shape])],
+        [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["batch", 28, 28, 1])],
         [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["batch", classes])],
         graph.initializers,
     )
-    model = helper.make_model(onnx_graph, opset_imports=[helper.make_opsetid("", OPSET)])
-    model.ir_version = 8  # readable by any onnxruntime from 1.14 on
-    helper.set_model_props(model, {**source_hashes(json_path, h5_path), "exporter_version": EXPORTER_VERSION})
-    onnx.checker.check_model(model)
-    return model
+    proto = helper.make_model(onnx_graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    proto.ir_version = 8  # readable by any onnxruntime from 1.14 on
+    helper.set_model_props(proto, {**source_hashes(model.path), **describe(model, feeding)})
+    onnx.checker.check_model(proto)
+    return proto
 
 
-def export_onnx(json_path: Path, h5_path: Path, onnx_path: Path) -> Path:
-    """Write the ONNX file next to (or wherever asked for) the Keras pair."""
-    model = build_onnx(json_path, h5_path)
+def describe(model: KerasModel, feeding: Feeding) -> dict[str, str]:
+    """What the derived file records about its source, for ``recognizer model info``."""
+    return {
+        "exporter_version": EXPORTER_VERSION,
+        "source_format": model.format,
+        "keras_version": model.keras_version or "unknown",
+        "input_shape": json.dumps(list(model.input_shape)),
+        "output_activation": model.output_activation,
+        "feeding_scale": f"{feeding.scale:g}",
+        "feeding_invert": str(feeding.invert).lower(),
+        "translated": json.dumps(model.translated),
+    }
+
+
+def feeding_of(metadata: dict[str, str]) -> Feeding:
+    return Feeding(float(metadata.get("feeding_scale", 1.0)), metadata.get("feeding_invert") == "true")
+
+
+def export_onnx(model_path: Path, onnx_path: Path, feeding: Feeding | None = None) -> Path:
+    """Write the derived ONNX file of the model at ``model_path`` to ``onnx_path``.
+
+    ``feeding`` None: detected (``recognizer.feeding``) for a model from
+    elsewhere; the shipped and trained models (an 11-class scene model beside)
+    are fed as they were trained.
+    """
+    model = load_keras_model(model_path)
+    if feeding is None:
+        from recognizer.feeding import detect_feeding
+
+        trained_here = model.format == "json+h5" and scene_pair(model.path) is not None
+        feeding = Feeding() if trained_here else detect_feeding(model).feeding
+    proto = build_onnx(model, feeding)
     onnx_path = Path(onnx_path)
     onnx_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = onnx_path.with_suffix(".onnx.tmp")
-    tmp.write_bytes(model.SerializeToString())
+    tmp.write_bytes(proto.SerializeToString())
     tmp.replace(onnx_path)  # atomic: a reader never sees half a file
     return onnx_path

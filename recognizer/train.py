@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from recognizer.mnist import load_mnist
+from recognizer.model_files import write_checksums
 
 # ----------------------------------------------------------------------------
 # Constants
@@ -26,7 +27,7 @@ from recognizer.mnist import load_mnist
 INPUT_SHAPE = (28, 28, 1)
 SCENES = 400  # generated scenes whose detector crops join the scene model's data
 SCENE_VALIDATION_SHARE = 0.1
-MAX_NEGATIVES = 20_000  # "not a digit" crops kept from the scenes (a seeded random choice)
+NEGATIVES_PER_SCENE = 50  # "not a digit" crops kept per scene harvested (a seeded random choice)
 BATCH_SIZE = 128
 LEARNING_RATE = 2e-3
 # Two networks are shipped and read together (``export._combine``):
@@ -150,9 +151,10 @@ def harvest_scenes(config: TrainConfig, images: np.ndarray, labels: np.ndarray):
 
     crops = harvest(config.scenes, [MnistGlyphs(images, labels), StrokeGlyphs()], config.seed, progress)
     negatives = np.flatnonzero(crops.labels == NOT_A_DIGIT)
-    if len(negatives) > MAX_NEGATIVES:
+    most = NEGATIVES_PER_SCENE * config.scenes
+    if len(negatives) > most:
         rng = np.random.default_rng(config.seed)
-        drop = rng.choice(negatives, len(negatives) - MAX_NEGATIVES, replace=False)
+        drop = rng.choice(negatives, len(negatives) - most, replace=False)
         keep = np.setdiff1d(np.arange(len(crops.labels)), drop)
         order = rng.permutation(keep)  # mixed, so the validation share holds both kinds
         crops.crops, crops.labels = crops.crops[order], crops.labels[order]
@@ -230,6 +232,7 @@ def calibrate(config: TrainConfig, model=None) -> dict:
     _, (x_val, y_val) = load_training_data(config)
     report = fit_temperature(np.asarray(model.predict(x_val, batch_size=1024, verbose=0)), y_val)
     (config.output / "calibration.json").write_text(json.dumps(report, indent=1) + "\n")
+    write_checksums(config.output)
     return report
 
 
@@ -297,4 +300,5 @@ def train(config: TrainConfig) -> dict:
         probabilities = np.asarray(model.predict(x_val, batch_size=1024, verbose=0))
         record["calibration"] = fit_temperature(probabilities, y_val)
         (config.output / "calibration.json").write_text(json.dumps(record["calibration"], indent=1) + "\n")
+    write_checksums(config.output)  # the folder's files as written now are the ones to trust
     return record

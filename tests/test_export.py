@@ -87,14 +87,14 @@ def test_read_only_model_folder_uses_the_cache(small_model, tmp_path, monkeypatc
 def test_missing_or_corrupt_sources_are_clear_errors(small_model, tmp_path):
     files = _save(small_model, tmp_path / "m")
     shutil.copy(files.json, tmp_path / "lonely.json")
-    with pytest.raises(RecognizerError, match="model file missing"):
+    with pytest.raises(RecognizerError, match="weights file not found"):
         locate(tmp_path / "lonely.json")
     files.h5.write_bytes(b"not hdf5 at all")
-    with pytest.raises(RecognizerError, match="not a readable Keras HDF5"):
-        onnx_session(ModelFiles(files.json, files.h5, tmp_path / "none.onnx"))
+    with pytest.raises(RecognizerError, match="not a readable HDF5 file"):
+        onnx_session(ModelFiles(files.json, tmp_path / "none.onnx"))
     files.json.write_text("{ broken")
     with pytest.raises(RecognizerError, match="not a valid Keras model.json"):
-        onnx_session(ModelFiles(files.json, files.h5, tmp_path / "none.onnx"))
+        onnx_session(ModelFiles(files.json, tmp_path / "none.onnx"))
 
 
 def test_calibration_temperature_is_baked_in_and_tracked(small_model, tmp_path):
