@@ -1,4 +1,4 @@
-"""Command line: ``recognizer read|webcam|draw|train|calibrate|evaluate|export``.
+"""Command line: ``recognizer read|webcam|draw|train|calibrate|evaluate|export|model info``.
 
 A thin layer over the library. ``main(argv)`` returns an exit code instead of
 calling ``sys.exit`` so tests can drive it; every user-fixable problem is one
@@ -21,7 +21,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="PATH",
-                        help="model folder, or a model.json with its .h5 beside it (default: the shipped models/)")
+                        help="model folder, a model.json with its .h5 beside it, a full-model .h5 or a .keras "
+                             "file, from Keras 2 or 3 (default: the shipped models/)")
     parser.add_argument("--runtime", choices=("onnx", "keras"), default="onnx",
                         help="onnx (fast start, default) or keras (loads TensorFlow)")
 
@@ -99,8 +100,18 @@ def build_parser() -> argparse.ArgumentParser:
     draw.add_argument("--output", "-o", metavar="DIR", default="out", help="folder for saved drawings")
     _add_model_options(draw)
 
-    export = commands.add_parser("export", help="(re)build model.onnx from model.json + model.h5")
-    export.add_argument("--model", metavar="PATH", help="model folder or model.json (default: shipped)")
+    export = commands.add_parser("export", help="(re)build the derived .onnx file of a model")
+    export.add_argument("--model", metavar="PATH", help="as for read (default: the shipped models/)")
+
+    model = commands.add_parser("model", help="inspect a model file", description="Inspect model files.")
+    model_commands = model.add_subparsers(dest="model_command", metavar="ACTION", required=True)
+    info = model_commands.add_parser(
+        "info", help="what a model file holds and how it will be read",
+        description="Print a model's format, Keras version, layers, input and output, what was translated "
+                    "to read it, and (with --data) its MNIST test accuracy. Nothing in the file is executed.")
+    info.add_argument("path", nargs="?", default=None, metavar="PATH",
+                      help="model folder, .json (+ .h5), full-model .h5 or .keras (default: the shipped model)")
+    info.add_argument("--data", metavar="DIR", help="MNIST folder: also measure the test accuracy")
     return parser
 
 
@@ -256,7 +267,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"read": cmd_read, "train": cmd_train, "calibrate": cmd_calibrate, "evaluate": cmd_evaluate,
+def cmd_model(args: argparse.Namespace) -> int:
+    from recognizer.model_files import default_model_dir
+    from recognizer.model_info import describe_model, format_info, measure_mnist
+
+    path = args.path or default_model_dir()
+    info = describe_model(path)
+    if args.data:
+        info.accuracy = measure_mnist(path, Path(args.data))
+    print(format_info(info))
+    return EXIT_OK
+
+
+COMMANDS = {"model": cmd_model, "read": cmd_read, "train": cmd_train, "calibrate": cmd_calibrate, "evaluate": cmd_evaluate,
             "export": cmd_export, "webcam": cmd_live, "live": cmd_live, "draw": cmd_draw}
 
 
