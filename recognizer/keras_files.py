@@ -400,15 +400,20 @@ def _attach(model: KerasModel, handle, where: str) -> None:
     model.keras_version = model.keras_version or _attr(group, "keras_version") or _attr(handle, "keras_version")
     model.backend = model.backend or _attr(group, "backend") or _attr(handle, "backend")
     names = [_text(n) for n in group.attrs.get("layer_names", [])]
+    # .keras: layers/<class_name>[_k]/vars/<i>, the layer's own name in the vars group's attribute.
+    archived = {}
+    for key in group["layers"] if "layers" in group else []:
+        variables = group["layers"][key].get("vars")
+        if variables is not None:
+            archived[_attr(variables, "name") or key] = variables
     for layer in model.layers:
         if layer.name in names:  # model.save_weights / model.save(".h5"), Keras 2 and 3
             layer_group = group[layer.name]
             layer.weights = [_numeric(layer_group[_text(w)], where)
                              for w in layer_group.attrs.get("weight_names", [])]
-        elif "layers" in group and layer.name in group["layers"]:  # .keras: layers/<name>/vars/<i>
-            variables = group["layers"][layer.name].get("vars")
-            if variables is not None:
-                layer.weights = [_numeric(variables[k], where) for k in sorted(variables, key=int)]
+        elif layer.name in archived:
+            variables = archived[layer.name]
+            layer.weights = [_numeric(variables[k], where) for k in sorted(variables, key=int)]
     missing = [l.name for l in model.layers if _needs_weights(l) and not l.weights]
     if missing:
         raise RecognizerError(where, f"no weights for layer(s) {', '.join(missing)}")

@@ -189,7 +189,9 @@ def test_keras3_archive_read_in_memory(tmp_path):
     weights = tmp_path / "model.weights.h5"
     with h5py.File(weights, "w") as handle:
         for layer, values in layers:
-            group = handle.create_group(f"layers/{layer['config']['name']}/vars")
+            # Keras 3 files a layer under its class (conv2d, conv2d_1, ...) and names it in an attribute.
+            group = handle.create_group(f"layers/{layer['class_name'].lower()}/vars")
+            group.attrs["name"] = layer["config"]["name"]
             for i, value in enumerate(values):
                 group.create_dataset(str(i), data=value)
     archive = tmp_path / "digits.keras"
@@ -211,6 +213,7 @@ def test_keras3_files_match_keras_itself(tmp_path):
     from keras import layers
 
     keras.utils.set_random_seed(3)
+    layers.Conv2D(4, 3), layers.Dense(3)  # taken names: the saved layers get numbered ones
     model = keras.Sequential([keras.Input((28, 28, 1)), layers.Rescaling(1 / 255.0), layers.Conv2D(4, 3),
                               layers.LeakyReLU(0.1), layers.MaxPooling2D(), layers.Flatten(), layers.Dense(10)])
     model.save(tmp_path / "m.keras")
