@@ -13,6 +13,7 @@ checked against it at load: a changed or damaged file is refused.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -178,5 +179,21 @@ def onnx_session(files: ModelFiles):
     session = _is_current(target, hashes)
     if session is None:
         raise RecognizerError(target, "rebuilt ONNX file does not load")
-    print(f"{files.onnx.name} was missing or stale: rebuilt {target} from {files.path.name}", file=sys.stderr)
+    meta = session.get_modelmeta().custom_metadata_map
+    print(f"{files.onnx.name} was missing or stale: rebuilt {target} from {files.path.name} "
+          f"({_detected(meta)})", file=sys.stderr)
     return session
+
+
+def _detected(meta: dict[str, str]) -> str:
+    """What the derived file says about how the model is read, in one phrase."""
+    from recognizer.export import feeding_of
+
+    output = {"softmax": "softmax out", "sigmoid": "sigmoids normalised", "linear": "logits through a softmax"}
+    parts = [f"{meta.get('source_format', '?')} from Keras {meta.get('keras_version', '?')}",
+             f"input {meta.get('input_shape', '?')}", feeding_of(meta).describe(),
+             output.get(meta.get("output_activation", ""), meta.get("output_activation", "?"))]
+    translated = json.loads(meta.get("translated", "[]"))
+    if translated:
+        parts.append("translated: " + "; ".join(translated))
+    return ", ".join(parts)

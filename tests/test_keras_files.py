@@ -336,3 +336,38 @@ def test_model_info_says_what_the_file_holds(tmp_path, capsys):
     for expected in ("format: h5", "Keras 2.4.0", "input: (28, 28, 1)", "output: 10 classes", "conv2d",
                      "Conv2D", "training config ignored", "fed inputs in 0-"):
         assert expected in out
+
+
+def test_sigmoid_outputs_are_normalised(tmp_path):
+    layers = [plain("InputLayer", "input", batch_input_shape=[None, 28, 28, 1]), plain("Flatten", "flatten"),
+              dense_layer("out", 784, 10, "sigmoid")]
+    model = load_keras_model(write_keras2(tmp_path, layers))
+    scores = 1 / (1 + np.exp(-reference(layers[:2] + [({**layers[2][0], "config": {**layers[2][0]["config"],
+                                                       "activation": "linear"}}, layers[2][1])], BATCH)))
+    np.testing.assert_allclose(run(model, BATCH), scores / scores.sum(axis=1, keepdims=True), atol=1e-5)
+
+
+def _functional(layers, inbound):
+    items = []
+    for (layer, _), sources in zip(layers, inbound):
+        items.append({**layer, "name": layer["config"]["name"],
+                      "inbound_nodes": [[[s, 0, 0, {}] for s in sources]] if sources else []})
+    return items
+
+
+def test_keras2_functional_chain_is_read_and_a_branch_refused(tmp_path):
+    layers = [plain("InputLayer", "input_1", batch_input_shape=[None, 28, 28, 1])] + small_cnn()
+    names = [l["config"]["name"] for l, _ in layers]
+    chain = _functional(layers, [[]] + [[n] for n in names[:-1]])
+    path = write_keras2(tmp_path / "chain", layers)
+    spec = json.loads(path.read_text())
+    spec.update(class_name="Model", config={"name": "model", "layers": chain, "input_layers": [["input_1", 0, 0]],
+                                            "output_layers": [["dense", 0, 0]]})
+    path.write_text(json.dumps(spec))
+    model = load_keras_model(path)
+    assert any("single chain" in note for note in model.translated)
+    np.testing.assert_allclose(run(model, BATCH), reference(layers, BATCH), atol=1e-5)
+    chain[-1]["inbound_nodes"] = [[["flatten", 0, 0, {}], ["input_1", 0, 0, {}]]]  # a skip connection
+    path.write_text(json.dumps(spec))
+    with pytest.raises(RecognizerError, match="not a single chain"):
+        load_keras_model(path)
