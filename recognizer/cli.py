@@ -1,4 +1,4 @@
-"""Command line: ``recognizer read|webcam|draw|train|calibrate|evaluate|export|model info``.
+"""Command line: ``recognizer read|batch|template|webcam|draw|train|calibrate|evaluate|export|model info``.
 
 A thin layer over the library. ``main(argv)`` returns an exit code instead of
 calling ``sys.exit`` so tests can drive it; every user-fixable problem is one
@@ -99,6 +99,31 @@ def build_parser() -> argparse.ArgumentParser:
                                description="A canvas to draw digits on; every digit is read as you draw.")
     draw.add_argument("--output", "-o", metavar="DIR", default="out", help="folder for saved drawings")
     _add_model_options(draw)
+
+    batch = commands.add_parser(
+        "batch", help="label a pile of scans: JSONL + CSV, resumable, on every core",
+        description="Read every page of every input (images, multi-page TIFF, PDF; folders recursively) into "
+                    "--out: results.jsonl, results.csv, review.csv. Rerunning resumes where it stopped.")
+    batch.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders, globs, or .txt lists of paths")
+    batch.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
+    batch.add_argument("--template", metavar="JSON", help="form template: named regions, one CSV column each")
+    batch.add_argument("--review-below", type=float, default=0.8, metavar="P",
+                       help="list pages whose least sure digit is below P in review.csv (default 0.8)")
+    batch.add_argument("--annotate", action="store_true", help="also write an annotated image per page")
+    batch.add_argument("--dpi", type=int, default=150, help="resolution PDF pages are rendered at (default 150)")
+    batch.add_argument("--workers", type=int, default=0, metavar="N", help="processes (default: every core)")
+    batch.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on a Dask cluster (e.g. tcp://10.0.0.5:8786) instead of local processes")
+    batch.add_argument("--force", action="store_true", help="start over instead of resuming")
+    batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    batch.add_argument("--min-confidence", type=float, default=0.5, metavar="P")
+    batch.add_argument("--model", metavar="PATH", help="as for read (default: the shipped models/)")
+
+    template = commands.add_parser("template", help="draw a form template's regions to check them",
+                                   description="Draw each field of a template on its reference scan.")
+    template.add_argument("template", metavar="JSON")
+    template.add_argument("--image", metavar="IMAGE", help="draw on this scan instead of the template's reference")
+    template.add_argument("--output", "-o", default=None, metavar="PNG", help="default: <template>_regions.png")
 
     export = commands.add_parser("export", help="(re)build the derived .onnx file of a model")
     export.add_argument("--model", metavar="PATH", help="as for read (default: the shipped models/)")
@@ -267,6 +292,45 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from recognizer.batch import BatchOptions, run_batch
+
+    if args.workers < 0 or args.dpi < 10:
+        print("recognizer batch: --workers must be >= 0 and --dpi >= 10", file=sys.stderr)
+        return EXIT_USAGE
+    options = BatchOptions(out=Path(args.out), dpi=args.dpi, annotate=args.annotate, review_below=args.review_below,
+                           template=Path(args.template) if args.template else None, model=args.model,
+                           min_confidence=args.min_confidence, workers=args.workers, scheduler=args.scheduler,
+                           force=args.force)
+    if options.template:
+        from recognizer.template import load_template
+
+        load_template(options.template)  # a bad template fails now, not in every worker
+    summary = run_batch(args.inputs, options, progress=not args.no_progress)
+    print(summary.line())
+    for failure in summary.failed_sources[:20]:
+        print(f"failed: {failure}", file=sys.stderr)
+    if len(summary.failed_sources) > 20:
+        print(f"... and {len(summary.failed_sources) - 20} more (see {options.out / 'results.csv'})", file=sys.stderr)
+    print(f"wrote {options.out / 'results.jsonl'}, results.csv, review.csv")
+    return EXIT_FAILED if summary.failures else EXIT_OK
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    import cv2
+
+    from recognizer.sources import load_image
+    from recognizer.template import draw_template, load_template
+
+    template = load_template(args.template)
+    canvas = draw_template(template, load_image(args.image) if args.image else None)
+    output = Path(args.output) if args.output else template.path.with_name(template.path.stem + "_regions.png")
+    if not cv2.imwrite(str(output), canvas):
+        raise RecognizerError(output, "cannot write the image")
+    print(f"{len(template.fields)} fields drawn -> {output}")
+    return EXIT_OK
+
+
 def cmd_model(args: argparse.Namespace) -> int:
     from recognizer.model_files import default_model_dir
     from recognizer.model_info import describe_model, format_info, measure_mnist
@@ -279,7 +343,7 @@ def cmd_model(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"model": cmd_model, "read": cmd_read, "train": cmd_train, "calibrate": cmd_calibrate, "evaluate": cmd_evaluate,
+COMMANDS = {"batch": cmd_batch, "template": cmd_template, "model": cmd_model, "read": cmd_read, "train": cmd_train, "calibrate": cmd_calibrate, "evaluate": cmd_evaluate,
             "export": cmd_export, "webcam": cmd_live, "live": cmd_live, "draw": cmd_draw}
 
 

@@ -38,6 +38,8 @@ FAINT_RATIO = 0.35  # marks this much fainter than the page's handwriting are no
 PAGE_CONTRAST = 0.7  # a desk is darker than this share of the paper's brightness
 LINE_MIN_LENGTH = 40  # pixels: rules are straight runs at least this long...
 RULE_LENGTH = 2.5  # ...and this many digit heights
+RULE_AXIS_TOLERANCE = 12.0  # degrees: rules run within this of horizontal or vertical...
+TILTED_RULE_LENGTH = 3.0  # ...or are this many times the minimum length
 HOUGH_FULL_SIZE = 150_000  # pixels: larger masks are searched for rules at half size
 LINE_BRIDGE = 13  # pixels: a stroke's two sides across a removed line are joined
 MIN_DIGIT_SIDE = 8  # pixels, at working scale
@@ -299,6 +301,12 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int) -> tuple[np.
         return across, upright
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
     for x1, y1, x2, y2 in segments:  # reshaped: (N, 1, 4) in OpenCV 4, (N, 4) in 5
+        # Rules run with the page's axes (give or take skew and perspective); a
+        # tilted straight run is a digit's stroke (a 2's or 7's diagonal) unless it
+        # is far longer than any digit could be.
+        off_axis = np.degrees(np.arctan2(min(abs(x2 - x1), abs(y2 - y1)), max(abs(x2 - x1), abs(y2 - y1))))
+        if off_axis > RULE_AXIS_TOLERANCE and np.hypot(x2 - x1, y2 - y1) < TILTED_RULE_LENGTH * min_length:
+            continue
         steps = max(abs(x2 - x1), abs(y2 - y1)) + 1
         xs = np.linspace(x1, x2, steps).round().astype(int)
         ys = np.linspace(y1, y2, steps).round().astype(int)

@@ -1,4 +1,5 @@
-"""Turn what the user typed into images: files, folders, globs, list files.
+"""Turn what the user typed into images: files, folders, globs, list files;
+and documents into pages (multi-page TIFF, PDF).
 
 One resolver for every command, so every command fails the same clear way.
 A spec that resolves to nothing becomes an ``ImageInput`` carrying its error,
@@ -18,6 +19,8 @@ import numpy as np
 from recognizer.errors import RecognizerError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pgm", ".ppm", ".pbm"}
+DOCUMENT_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}  # what ``recognizer batch`` reads: scans and PDF files
+MULTI_PAGE_SUFFIXES = {".tif", ".tiff", ".pdf"}
 LIST_SUFFIXES = {".txt", ".lst"}
 MAX_PIXELS = 100_000_000  # 100 MP: any phone photo or 600 dpi A4 scan fits
 MIN_SIDE = 8  # smaller than this cannot hold a readable digit
@@ -32,31 +35,33 @@ class ImageInput:
     error: str | None = None
 
 
-def resolve_inputs(specs: Iterable[str]) -> Iterator[ImageInput]:
-    """Yield every image named by ``specs``, in the order given.
+def resolve_inputs(specs: Iterable[str], recursive: bool = False,
+                   suffixes: set[str] = IMAGE_SUFFIXES) -> Iterator[ImageInput]:
+    """Yield every file named by ``specs`` whose suffix is in ``suffixes``, in the order given.
 
-    A folder gives its image files (sorted, not recursive); a glob its
-    matches; a ``.txt`` file one path per line (``#`` starts a comment).
+    A folder gives its files (sorted; with ``recursive``, its subfolders' too);
+    a glob its matches; a ``.txt`` file one path per line (``#`` starts a comment).
     """
     for spec in specs:
-        yield from _resolve_one(str(spec))
+        yield from _resolve_one(str(spec), recursive, suffixes)
 
 
-def _resolve_one(spec: str) -> Iterator[ImageInput]:
+def _resolve_one(spec: str, recursive: bool = False, suffixes: set[str] = IMAGE_SUFFIXES) -> Iterator[ImageInput]:
     path = Path(spec).expanduser()
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        found = path.rglob("*") if recursive else path.iterdir()
+        files = sorted(p for p in found if p.is_file() and p.suffix.lower() in suffixes)
         if not files:
             yield ImageInput(spec, "folder holds no image files")
         for file in files:
             yield ImageInput(str(file))
     elif path.is_file() and path.suffix.lower() in LIST_SUFFIXES:
-        yield from _resolve_list(path)
+        yield from _resolve_list(path, recursive, suffixes)
     elif path.is_file():
         yield ImageInput(spec)
     elif _GLOB_CHARS & set(spec):
         matches = sorted(glob.glob(str(path), recursive=True))
-        images = [m for m in matches if Path(m).suffix.lower() in IMAGE_SUFFIXES and Path(m).is_file()]
+        images = [m for m in matches if Path(m).suffix.lower() in suffixes and Path(m).is_file()]
         if not images:
             yield ImageInput(spec, "pattern matches no image files")
         for match in images:
@@ -67,7 +72,8 @@ def _resolve_one(spec: str) -> Iterator[ImageInput]:
         yield ImageInput(spec, "no such file or folder")
 
 
-def _resolve_list(list_file: Path) -> Iterator[ImageInput]:
+def _resolve_list(list_file: Path, recursive: bool = False,
+                  suffixes: set[str] = IMAGE_SUFFIXES) -> Iterator[ImageInput]:
     try:
         lines = list_file.read_text().splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -80,7 +86,7 @@ def _resolve_list(list_file: Path) -> Iterator[ImageInput]:
         yield ImageInput(str(list_file), "list file names no images")
     for entry in entries:
         target = Path(entry).expanduser()
-        yield from _resolve_one(str(target if target.is_absolute() else base / target))
+        yield from _resolve_one(str(target if target.is_absolute() else base / target), recursive, suffixes)
 
 
 def load_image(path: str | Path) -> np.ndarray:
@@ -143,3 +149,102 @@ def _to_array(image) -> np.ndarray:
         image = Image.alpha_composite(paper, rgba)
     rgb = np.asarray(image.convert("RGB"))
     return np.ascontiguousarray(rgb[:, :, ::-1])  # OpenCV's BGR order
+
+
+# ----------------------------------------------------------------------------
+# Documents: every page of a multi-page TIFF or a PDF
+# ----------------------------------------------------------------------------
+def count_pages(path: str | Path) -> int:
+    """How many pages a file holds (1 for a plain image); cheap: no page is decoded."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in MULTI_PAGE_SUFFIXES:
+        return 1
+    try:
+        if suffix == ".pdf":
+            import pypdfium2
+
+            document = pypdfium2.PdfDocument(str(path))
+            try:
+                return len(document)
+            finally:
+                document.close()
+        from PIL import Image
+
+        with Image.open(path) as image:
+            return int(getattr(image, "n_frames", 1))
+    except Exception:  # noqa: BLE001 - any failure to open is reported when the pages are read
+        return 1
+
+
+def iter_pages(path: str | Path, dpi: int = 150, skip: set[int] | frozenset = frozenset()) -> Iterator[tuple[int, np.ndarray | RecognizerError]]:
+    """Yield ``(page number from 1, image or the error for that page)``.
+
+    A PDF is rendered at ``dpi`` with pdfium (grey, as a scan); a multi-page
+    TIFF gives every frame; any other file is one page (``load_image``). A file
+    that cannot be opened at all gives one page carrying the error. Pages in
+    ``skip`` are not decoded (a resumed batch).
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        yield from _pdf_pages(path, dpi, skip)
+    elif suffix in (".tif", ".tiff") and count_pages(path) > 1:
+        yield from _tiff_pages(path, skip)
+    elif 1 not in skip:
+        try:
+            yield 1, load_image(path)
+        except RecognizerError as exc:
+            yield 1, exc
+
+
+def _pdf_pages(path: Path, dpi: int, skip) -> Iterator[tuple[int, np.ndarray | RecognizerError]]:
+    import pypdfium2
+
+    try:
+        document = pypdfium2.PdfDocument(str(path))
+    except (pypdfium2.PdfiumError, OSError, ValueError) as exc:
+        yield 1, RecognizerError(path, f"not a readable PDF ({exc})")
+        return
+    try:
+        for index in range(len(document)):
+            if index + 1 in skip:
+                continue
+            try:
+                page = document[index]
+                width, height = page.get_size()  # points: 1/72 inch
+                scale = dpi / 72.0
+                if width * height * scale * scale > MAX_PIXELS:
+                    raise RecognizerError(path, f"page {index + 1} at {dpi} dpi is over the "
+                                                f"{MAX_PIXELS // 1_000_000} MP limit")
+                bitmap = page.render(scale=scale, grayscale=True)
+                yield index + 1, np.array(bitmap.to_numpy()).reshape(bitmap.height, bitmap.width)
+            except pypdfium2.PdfiumError as exc:
+                yield index + 1, RecognizerError(path, f"page {index + 1} cannot be rendered ({exc})")
+            except RecognizerError as exc:
+                yield index + 1, exc
+    finally:
+        document.close()
+
+
+def _tiff_pages(path: Path, skip) -> Iterator[tuple[int, np.ndarray | RecognizerError]]:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            for index in range(int(getattr(image, "n_frames", 1))):
+                if index + 1 in skip:
+                    continue
+                try:
+                    image.seek(index)
+                    width, height = image.size
+                    if width * height > MAX_PIXELS:
+                        raise RecognizerError(path, f"page {index + 1} is {width}x{height}, over the limit")
+                    image.load()
+                    yield index + 1, _to_array(image)
+                except (OSError, ValueError) as exc:
+                    yield index + 1, RecognizerError(path, f"page {index + 1} is corrupt ({exc})")
+                except RecognizerError as exc:
+                    yield index + 1, exc
+    except (OSError, ValueError) as exc:
+        yield 1, RecognizerError(path, f"not a readable TIFF ({exc})")

@@ -1,0 +1,131 @@
+"""Form templates: named regions of a form, and each page aligned to them.
+
+A template is JSON: ``{"reference": "blank.png", "fields": {"date": [x, y, w, h], ...}}``
+in the pixel coordinates of the reference scan (a bare ``{"date": [...]}``
+is read as fields without a reference; pages are then not aligned). Each
+page is registered to the reference with ORB features and a RANSAC
+similarity (rotation, scale, shift), so a scan fed in a little skewed or
+shifted still puts its digits in the right fields.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from recognizer.errors import RecognizerError
+from recognizer.types import Box, Reading
+
+ALIGN_SIDE = 1000  # features are found on copies this large (longest side)
+MIN_INLIERS = 12  # fewer matching features than this: alignment is not trusted
+
+
+@dataclass
+class Template:
+    path: Path
+    fields: dict[str, Box]
+    reference: Path | None = None
+
+
+def load_template(path: str | Path) -> Template:
+    path = Path(path)
+    try:
+        spec = json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise RecognizerError(path, "template file not found") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecognizerError(path, f"not a valid template JSON ({exc})") from exc
+    if not isinstance(spec, dict):
+        raise RecognizerError(path, "a template is a JSON object")
+    fields_spec = spec.get("fields", spec if "reference" not in spec else None)
+    if not isinstance(fields_spec, dict) or not fields_spec:
+        raise RecognizerError(path, "the template names no fields ({\"fields\": {\"name\": [x, y, w, h]}})")
+    fields = {}
+    for name, rect in fields_spec.items():
+        if not (isinstance(rect, list) and len(rect) == 4 and all(isinstance(v, (int, float)) for v in rect)
+                and rect[2] > 0 and rect[3] > 0):
+            raise RecognizerError(path, f"field '{name}' must be [x, y, w, h] with a positive size")
+        fields[str(name)] = Box(*(int(round(v)) for v in rect))
+    reference = None
+    if spec.get("reference"):
+        reference = (path.parent / spec["reference"]).resolve()
+        if not reference.is_file():
+            raise RecognizerError(reference, "the template's reference scan is missing")
+    return Template(path, fields, reference)
+
+
+def _grey_small(image: np.ndarray) -> tuple[np.ndarray, float]:
+    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    factor = min(1.0, ALIGN_SIDE / max(grey.shape))
+    small = grey if factor == 1.0 else cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    return small, factor
+
+
+class Aligner:
+    """Registers pages to a template's reference scan; its features are computed once."""
+
+    def __init__(self, template: Template) -> None:
+        from recognizer.sources import load_image
+
+        self.template = template
+        self.orb = cv2.ORB_create(nfeatures=3000)
+        self.matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+        self.reference = None
+        if template.reference is not None:
+            small, self.ref_factor = _grey_small(load_image(template.reference))
+            self.reference = self.orb.detectAndCompute(small, None)
+
+    def to_reference(self, page: np.ndarray) -> np.ndarray | None:
+        """The 2x3 transform from page pixels to reference pixels (identity without a
+        reference), or None when the page cannot be aligned."""
+        if self.reference is None:
+            return np.float32([[1, 0, 0], [0, 1, 0]])
+        ref_points, ref_desc = self.reference
+        small, factor = _grey_small(page)
+        points, desc = self.orb.detectAndCompute(small, None)
+        if desc is None or ref_desc is None or len(points) < MIN_INLIERS:
+            return None
+        pairs = self.matcher.knnMatch(desc, ref_desc, k=2)
+        good = [m for m, *rest in pairs if rest and m.distance < 0.75 * rest[0].distance]
+        if len(good) < MIN_INLIERS:
+            return None
+        src = np.float32([points[m.queryIdx].pt for m in good]) / factor
+        dst = np.float32([ref_points[m.trainIdx].pt for m in good]) / self.ref_factor
+        transform, inliers = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=4.0)
+        if transform is None or int(inliers.sum()) < MIN_INLIERS:
+            return None
+        return transform.astype(np.float32)
+
+
+def read_fields(reading: Reading, transform: np.ndarray, template: Template) -> dict[str, str]:
+    """The digits whose centre falls in each field (in reference coordinates), left to right."""
+    found: dict[str, list[tuple[float, int]]] = {name: [] for name in template.fields}
+    for digit in reading.digits:
+        cx, cy = digit.box.centre
+        rx, ry = transform @ np.float32([cx, cy, 1.0])
+        for name, field in template.fields.items():
+            if field.x <= rx < field.right and field.y <= ry < field.bottom:
+                found[name].append((float(rx), digit.label))
+                break
+    return {name: "".join(str(label) for _, label in sorted(items)) for name, items in found.items()}
+
+
+def draw_template(template: Template, image: np.ndarray | None = None) -> np.ndarray:
+    """The reference scan (or ``image``) with each field boxed and named, to check a template."""
+    from recognizer.sources import load_image
+
+    if image is None:
+        if template.reference is None:
+            raise RecognizerError(template.path, "the template has no reference scan to draw on (give --image)")
+        image = load_image(template.reference)
+    canvas = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image.copy()
+    thickness = max(2, max(canvas.shape[:2]) // 600)
+    for name, box in template.fields.items():
+        cv2.rectangle(canvas, (box.x, box.y), (box.right, box.bottom), (0, 90, 255), thickness)
+        cv2.putText(canvas, name, (box.x, max(12, box.y - 6)), cv2.FONT_HERSHEY_SIMPLEX,
+                    max(0.5, thickness / 3), (0, 90, 255), max(1, thickness // 2), cv2.LINE_AA)
+    return canvas

@@ -1,0 +1,192 @@
+"""recognizer batch: pages in, JSONL + CSV out, resumable, same results on any executor."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from recognizer.batch import BatchOptions, read_table, run_batch
+from recognizer.cli import main
+from recognizer.synthetic import make_page, render_digit
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pages(folder: Path, count: int, start: int = 0) -> list[str]:
+    """``count`` JPEG pages of two numbers each; returns the numbers written, page by page."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for k in range(start, start + count):
+        numbers = [f"{(k * 37) % 1000:03d}", f"{(k * 53 + 7) % 100:02d}"]
+        cv2.imwrite(str(folder / f"page_{k:03d}.jpg"), make_page(numbers, seed=k).image)
+        written.append(" ".join(numbers))
+    return written
+
+
+def _records(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def pile(tmp_path_factory) -> Path:
+    """Images in nested folders, a 2-page TIFF, a 2-page PDF and a broken file."""
+    root = tmp_path_factory.mktemp("pile")
+    _pages(root / "a", 2)
+    _pages(root / "a" / "deeper", 1, start=5)
+    first, second = (Image.fromarray(make_page([n], seed=9 + i).image[:, :, ::-1]) for i, n in enumerate(["42", "7070"]))
+    first.save(root / "scan.tif", save_all=True, append_images=[second])
+    first.save(root / "scan.pdf", save_all=True, append_images=[second], resolution=150)
+    (root / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    return root
+
+
+def test_every_page_of_every_file_is_read_and_a_bad_file_is_recorded(pile, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["batch", str(pile), "--out", str(out), "--workers", "1", "--no-progress"]) == 1  # one failed
+    records = _records(out)
+    pages = sorted((Path(r["source"]).name, r["page"]) for r in records)
+    assert pages == sorted([("page_000.jpg", 1), ("page_001.jpg", 1), ("page_005.jpg", 1), ("scan.tif", 1),
+                            ("scan.tif", 2), ("scan.pdf", 1), ("scan.pdf", 2), ("broken.png", 1)])
+    by_page = {(Path(r["source"]).name, r["page"]): r for r in records}
+    assert [line["text"] for line in by_page[("scan.tif", 2)]["lines"]] == ["7070"]
+    assert [line["text"] for line in by_page[("scan.pdf", 1)]["lines"]] == ["42"]
+    assert "not an image" in by_page[("broken.png", 1)]["error"]
+    table = read_table(out)
+    assert len(table) == len(records)
+    assert {row["numbers"] for row in table if row["source"].endswith("scan.tif")} == {"42", "7070"}
+    assert "1 failed" in capsys.readouterr().out
+
+
+def test_review_lists_the_doubtful_pages(pile, tmp_path):
+    out = tmp_path / "out"
+    run_batch([str(pile / "a")], BatchOptions(out=out, workers=1, review_below=1.01), progress=False)
+    review = read_table(out, "review.csv")
+    assert len(review) == 3 and all("confidence" in row["reason"] for row in review)
+    run_batch([str(pile / "a")], BatchOptions(out=out, workers=1, review_below=0.0, force=True), progress=False)
+    assert read_table(out, "review.csv") == []
+
+
+def test_resume_skips_what_is_done_and_drops_a_half_written_line(pile, tmp_path):
+    out = tmp_path / "out"
+    options = BatchOptions(out=out, workers=1)
+    first = run_batch([str(pile)], options, progress=False)
+    lines = (out / "results.jsonl").read_text().splitlines(keepends=True)
+    (out / "results.jsonl").write_text("".join(lines[:3]) + lines[3][: len(lines[3]) // 2])  # a crash mid-write
+    second = run_batch([str(pile)], options, progress=False)
+    assert second.skipped == 3 and second.pages == first.pages - 3 + 0  # the broken file is tried again
+    records = _records(out)
+    assert len(records) == first.pages == len({(r["source"], r["page"]) for r in records})
+    assert len(read_table(out)) == len(records)
+    assert run_batch([str(pile)], options, progress=False).pages == 1  # only the failed page again
+    assert run_batch([str(pile)], BatchOptions(out=out, workers=1, force=True), progress=False).pages == first.pages
+
+
+def test_killed_mid_batch_then_rerun_finishes_with_every_page_once(tmp_path):
+    _pages(tmp_path / "in", 24)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "recognizer", "batch", str(tmp_path / "in"), "--out", str(out),
+               "--workers", "1", "--no-progress"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    results = out / "results.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not results.is_file() or results.read_text().count("\n") < 5):
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    done_before = results.read_text().count("\n")
+    assert 5 <= done_before < 24, "the batch should have been killed part way"
+    assert subprocess.run(command, cwd=ROOT, capture_output=True).returncode == 0
+    records = _records(out)
+    assert len(records) == 24 == len({r["source"] for r in records})
+
+
+def test_a_process_pool_gives_the_same_results(pile, tmp_path):
+    one = tmp_path / "one"
+    two = tmp_path / "two"
+    run_batch([str(pile)], BatchOptions(out=one, workers=1), progress=False)
+    run_batch([str(pile)], BatchOptions(out=two, workers=2), progress=False)
+    key = lambda r: (r["source"], r["page"])  # noqa: E731
+    assert sorted(_records(one), key=key) == sorted(_records(two), key=key)
+
+
+def test_dask_cluster_gives_the_same_results_as_the_local_run(pile, tmp_path):
+    distributed = pytest.importorskip("distributed", reason="Dask is needed (pip install -e '.[dev]')")
+    local = tmp_path / "local"
+    run_batch([str(pile)], BatchOptions(out=local, workers=1), progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        remote = tmp_path / "dask"
+        summary = run_batch([str(pile)], BatchOptions(out=remote, scheduler=cluster.scheduler_address), progress=False)
+    assert summary.pages == len(_records(local))
+    key = lambda r: (r["source"], r["page"])  # noqa: E731
+    assert sorted(_records(local), key=key) == sorted(_records(remote), key=key)
+
+
+# ----------------------------------------------------------------------------
+# Form templates
+# ----------------------------------------------------------------------------
+FIELDS = {"date": [120, 90, 260, 70], "amount": [120, 260, 200, 70]}
+
+
+def _blank_form() -> np.ndarray:
+    form = np.full((520, 760), 245, np.uint8)
+    rng = np.random.default_rng(0)
+    for row in range(8):  # printed text: what the features lock on to
+        words = " ".join("".join(chr(65 + int(c)) for c in rng.integers(0, 26, 5)) for _ in range(4))
+        cv2.putText(form, words, (430, 40 + 60 * row), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 40, 2)
+    for name, (x, y, w, h) in FIELDS.items():
+        cv2.putText(form, name.upper(), (x, y - 12), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 30, 2)
+        cv2.rectangle(form, (x, y), (x + w, y + h), 60, 2)
+    cv2.rectangle(form, (20, 20), (740, 500), 50, 3)
+    return form
+
+
+def _filled(form: np.ndarray, values: dict[str, str]) -> np.ndarray:
+    page = form.astype(np.float32)
+    rng = np.random.default_rng(4)
+    for name, text in values.items():
+        x, y, w, h = FIELDS[name]
+        cursor = x + 14
+        for ch in text:
+            glyph = render_digit(int(ch), 44, rng, pen=0.1)
+            gy = y + (h - glyph.shape[0]) // 2
+            page[gy : gy + glyph.shape[0], cursor : cursor + glyph.shape[1]] -= 190 * glyph
+            cursor += glyph.shape[1] + 12
+    page = np.clip(page, 0, 255).astype(np.uint8)
+    skew = cv2.getRotationMatrix2D((380, 260), 1.5, 1.0)
+    skew[:, 2] += (18, -11)  # fed a little rotated and shifted
+    return cv2.warpAffine(page, skew, (760, 520), borderValue=245)
+
+
+def test_template_fields_are_read_after_aligning_the_page(tmp_path, capsys):
+    form = _blank_form()
+    cv2.imwrite(str(tmp_path / "blank.png"), form)
+    template = tmp_path / "form.json"
+    template.write_text(json.dumps({"reference": "blank.png", "fields": FIELDS}))
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    cv2.imwrite(str(scans / "filled.png"), _filled(form, {"date": "2024", "amount": "305"}))
+    out = tmp_path / "out"
+    assert main(["batch", str(scans), "--out", str(out), "--template", str(template), "--workers", "1",
+                 "--no-progress"]) == 0
+    row = read_table(out)[0]
+    assert (row["date"], row["amount"]) == ("2024", "305")
+    assert _records(out)[0]["aligned"] is True
+    assert main(["template", str(template)]) == 0
+    assert (tmp_path / "form_regions.png").is_file()
+
+
+def test_a_bad_template_is_one_clear_error(tmp_path, capsys):
+    template = tmp_path / "form.json"
+    template.write_text(json.dumps({"fields": {"date": [1, 2, 3]}}))
+    assert main(["batch", str(tmp_path), "--out", str(tmp_path / "o"), "--template", str(template)]) == 1
+    assert "field 'date' must be [x, y, w, h]" in capsys.readouterr().err
