@@ -96,6 +96,8 @@ def read_job(job: Job, options: BatchOptions) -> list[dict]:
     """Every page of one file still to do, as records. Never raises for a bad page."""
     if job.error:
         return [_failed(job.source, 1, job.error)]
+    import cv2
+
     from recognizer.sources import iter_pages
     from recognizer.template import read_fields
 
@@ -107,7 +109,7 @@ def read_job(job: Job, options: BatchOptions) -> list[dict]:
             continue
         try:
             reading = recognizer.read_array(image, job.source)
-        except (ValueError, IndexError, MemoryError) as exc:
+        except (cv2.error, ValueError, IndexError, MemoryError) as exc:  # a bug or an unreadable page
             records.append(_failed(job.source, page, f"could not be read ({type(exc).__name__}: {exc})"))
             continue
         record = {**reading.to_dict(), "page": page}
@@ -324,7 +326,7 @@ def run_batch(specs: list[str], options: BatchOptions, progress: bool = True) ->
             _local_results(jobs, options, min(workers, max(1, len(jobs))))
         bar = _progress_bar(todo, progress)
         try:
-            for records in results:
+            for records in _survive(results):
                 for record in records:
                     store.add(record)
                     summary.pages += 1
@@ -341,6 +343,18 @@ def run_batch(specs: list[str], options: BatchOptions, progress: bool = True) ->
         store.close()
         summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _survive(results: Iterator[list[dict]]) -> Iterator[list[dict]]:
+    """A worker process that dies (killed, out of memory) ends the run with a clear
+    message; what was read is already saved and the same command resumes."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        yield from results
+    except BrokenProcessPool as exc:
+        raise RecognizerError(None, f"a worker process died ({exc}); the pages read so far are saved: "
+                                    "run the same command again to finish") from exc
 
 
 class _NoBar:
