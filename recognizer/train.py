@@ -288,6 +288,8 @@ def train(config: TrainConfig) -> dict:
         "kind": config.kind,
         "epochs": config.epochs,
         "scenes": config.scenes,
+        "init_from": str(config.init_from) if config.init_from else None,
+        "learning_rate": config.learning_rate,
         "train_per_class": np.bincount(y_train, minlength=spec["classes"]).tolist(),
         "train_size": int(len(x_train)),
         "validation_size": int(len(x_val)),
