@@ -32,9 +32,14 @@ KEY_SAVE = {"s"}
 
 class FrameReader:
     """Reads the frames of one stream: what a frame taught about the page is
-    reused for the next ``RELEARN_EVERY`` frames, and readings are stabilised."""
+    reused for the next ``RELEARN_EVERY`` frames, a crop unchanged since the
+    last frame keeps its reading (``RecentCrops``), and readings are stabilised."""
 
     def __init__(self, recognizer: Recognizer, source: str = "stream", stabilise: bool = True) -> None:
+        from recognizer.classify import RecentCrops
+
+        if not isinstance(recognizer.classifier, RecentCrops):  # a digit in view is read once, then reused
+            recognizer.classifier = RecentCrops(recognizer.classifier)
         self.recognizer, self.source = recognizer, source
         self.stabiliser = Stabiliser() if stabilise else None
         self.frames = 0
@@ -53,7 +58,11 @@ _WORKER: dict = {}
 
 
 def _start_worker(model: str | None, runtime: str, min_confidence: float, source: str) -> None:
+    import cv2
+
     from recognizer.classify import load_classifier
+
+    cv2.setNumThreads(1)  # one core per worker: OpenCV's own threads would fight the other workers
 
     recognizer = Recognizer(load_classifier(model, runtime), min_confidence)
     _WORKER["reader"] = FrameReader(recognizer, source, stabilise=False)  # stabilised in order, by the parent
@@ -66,18 +75,19 @@ def _read_in_worker(frame: np.ndarray) -> Reading:
 class ParallelFrameReader:
     """Reads frames in ``workers`` processes, each with its own model.
 
-    At most one frame per worker is in flight, so nothing queues up behind a
-    slow reader (a live source still drops its stale frames); results come
-    back in frame order and are stabilised here, in order.
+    For a live source at most one frame per worker is in flight, so nothing
+    queues up behind a slow reader (the source still drops its stale frames);
+    a file can have ``in_flight`` frames a worker, so a worker never waits for
+    this process. Results come back in frame order and are stabilised here.
     """
 
     def __init__(self, workers: int, model: str | None = None, runtime: str = "onnx",
-                 min_confidence: float = 0.5, source: str = "stream") -> None:
+                 min_confidence: float = 0.5, source: str = "stream", in_flight: int = 1) -> None:
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")  # no forked copies of ORT's threads
         self.pool = context.Pool(workers, _start_worker, (model, runtime, min_confidence, source))
-        self.workers, self.source = workers, source
+        self.workers, self.source, self.in_flight = workers, source, max(1, in_flight)
         self.stabiliser = Stabiliser()
 
     def read_all(self, frames_in):
@@ -85,7 +95,7 @@ class ParallelFrameReader:
         pending: deque = deque()
         for frame in frames_in:
             pending.append((frame, self.pool.apply_async(_read_in_worker, (frame,))))
-            if len(pending) >= self.workers:
+            if len(pending) >= self.workers * self.in_flight:
                 done, result = pending.popleft()
                 yield done, self.stabiliser.update(result.get())
         while pending:
@@ -226,7 +236,7 @@ def run_live(
     parallel = None
     if workers > 1:
         parallel = ParallelFrameReader(workers, recognizer.model, recognizer.runtime,
-                                       recognizer.min_confidence, source)
+                                       recognizer.min_confidence, source, in_flight=1 if live else 2)
         readings = parallel.read_all(frames(capture, live, summary.stats))
     else:
         reader = FrameReader(recognizer, source)

@@ -178,3 +178,37 @@ def test_a_thin_one_moving_with_the_camera_stays_one_track():
         digits = (Digit(Box(100 + dx, 50, 30, 50), 3, 0.99), Digit(Box(140 + dx, 50, 5, 50), 1, 0.99))
         shown = stabiliser.update(Reading("cam", 640, 480, [Line(digits)])).numbers
         assert shown == ["31"], (k, shown)
+
+
+def test_recent_crops_reuse_only_unchanged_crops():
+    """A crop seen in the last frame keeps its reading; a changed one is read again."""
+    import numpy as np
+
+    from recognizer.classify import RecentCrops
+
+    class Counting:
+        runtime = "onnx"
+
+        def __init__(self):
+            self.rows = 0
+
+        def predict(self, digits):
+            self.rows += len(digits)
+            flat = np.asarray(digits, np.float32).reshape(len(digits), -1)
+            return np.stack([flat.mean(1), 1 - flat.mean(1)], axis=1)  # depends on the crop
+
+    rng = np.random.default_rng(0)
+    crops = rng.random((4, 28, 28)).astype(np.float32)
+    inner = Counting()
+    memo = RecentCrops(inner)
+    first = memo.predict(crops)
+    assert inner.rows == 4
+    noisy = crops + rng.normal(0, 0.005, crops.shape).astype(np.float32)  # the same digits, camera noise
+    np.testing.assert_allclose(memo.predict(noisy), first)
+    assert inner.rows == 4 and memo.reused == 4
+    changed = noisy.copy()
+    changed[2] = rng.random((28, 28))  # a new digit in one place
+    again = memo.predict(changed)
+    assert inner.rows == 5
+    np.testing.assert_allclose(again[[0, 1, 3]], first[[0, 1, 3]])
+    np.testing.assert_allclose(again[2], inner.predict(changed[2:3])[0])
