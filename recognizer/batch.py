@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from recognizer.errors import RecognizerError
+from recognizer.types import Reading
 
 RESULTS, TABLE, REVIEW = "results.jsonl", "results.csv", "review.csv"
 BASE_COLUMNS = ["source", "page", "numbers", "digits", "lowest_confidence", "error"]
@@ -125,8 +126,7 @@ def read_job(job: Job, options: BatchOptions) -> list[dict]:
 
 
 def _failed(source: str, page: int, message: str) -> dict:
-    return {"source": source, "page": page, "width": 0, "height": 0, "digits": [], "lines": [],
-            "error": message, "rejected": []}
+    return {**Reading(source=source, error=message).to_dict(), "page": page}
 
 
 def _write_annotated(image, reading, source: str, page: int, out: Path) -> Path:
@@ -203,7 +203,7 @@ class ResultStore:
             return f"a digit read with confidence {lowest:.3f} < {self.review_below}"
         return None
 
-    def _write_rows(self, record: dict) -> None:
+    def _write_rows(self, record: dict) -> str | None:
         numbers = " ".join(line["text"] for line in record["lines"])
         lowest = lowest_confidence(record)
         fields = record.get("fields", {})
@@ -214,13 +214,16 @@ class ResultStore:
         if reason:
             self.review_writer.writerow([record["source"], record["page"], "" if lowest is None else lowest,
                                          numbers, reason])
+        return reason
 
-    def add(self, record: dict) -> None:
+    def add(self, record: dict) -> str | None:
+        """Record one page; return why it needs review, if it does."""
         self.jsonl.write(json.dumps(record) + "\n")
         self.jsonl.flush()  # the record of what is done goes first
-        self._write_rows(record)
+        reason = self._write_rows(record)
         self._flush()
         self.done.add((record["source"], int(record["page"])))
+        return reason
 
     def _flush(self) -> None:
         self.table.flush()
@@ -328,13 +331,13 @@ def run_batch(specs: list[str], options: BatchOptions, progress: bool = True) ->
         try:
             for records in _survive(results):
                 for record in records:
-                    store.add(record)
+                    review = store.add(record)
                     summary.pages += 1
                     summary.digits += len(record["digits"])
                     if record.get("error"):
                         summary.failures += 1
                         summary.failed_sources.append(f"{record['source']}: {record['error']}")
-                    elif store.needs_review(record):
+                    elif review:
                         summary.review += 1
                     bar.update(1)
         finally:

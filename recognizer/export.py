@@ -68,9 +68,10 @@ def read_temperature(json_path: Path) -> float:
     return temperature
 
 
-def source_hashes(model_path: Path) -> dict[str, str]:
-    """What the derived file is built from; any change makes it stale."""
-    files = source_files(model_path)
+def source_hashes(model_path: Path, files: dict[str, Path] | None = None) -> dict[str, str]:
+    """What the derived file is built from (``files``: ``source_files(model_path)`` if
+    known already); any change makes it stale."""
+    files = source_files(model_path) if files is None else files
     return {f"source_{role}_sha256": sha256_file(path) for role, path in files.items()}
 
 
@@ -293,7 +294,11 @@ def _network(graph: _GraphBuilder, model: KerasModel, feeding: Feeding = Feeding
     return its output (probabilities) and number of classes."""
     _feed(graph, model, feeding, source)
     for layer in model.layers:
-        _add_layer(graph, layer, str(model.path))
+        try:
+            _add_layer(graph, layer, str(model.path))
+        except (KeyError, IndexError, TypeError, ValueError) as exc:  # a config or weights this reader can't follow
+            raise RecognizerError(model.path, f"layer '{layer.name}' ({layer.class_name}) cannot be read "
+                                              f"({type(exc).__name__}: {exc})") from exc
     if graph.layout != "flat":
         raise RecognizerError(model.path, "the model does not end in a vector of class scores")
     _scores_to_probabilities(graph, model.output_activation)
@@ -318,6 +323,12 @@ def _node(graph: _GraphBuilder, op: str, inputs: list[str], **attrs) -> str:
     return out
 
 
+def _columns(graph: _GraphBuilder, tensor: str, start: int, stop: int) -> str:
+    """Columns ``start:stop`` of a [batch, classes] tensor."""
+    bounds = [graph.constant(name, np.array([v], np.int64)) for name, v in (("start", start), ("stop", stop), ("axis", 1))]
+    return _node(graph, "Slice", [tensor, *bounds])
+
+
 def _combine(graph: _GraphBuilder, digits_out: str, scene_out: str) -> str:
     """Digit model (10 classes) + scene model (10 digits + "not a digit") -> 11 classes.
 
@@ -326,12 +337,10 @@ def _combine(graph: _GraphBuilder, digits_out: str, scene_out: str) -> str:
     given that the mark is a digit). The two err on different digits, so
     together they read MNIST better than either alone.
     """
-    ten, eleven = graph.constant("ten", np.array([10], np.int64)), graph.constant("eleven", np.array([11], np.int64))
-    zero, axis = graph.constant("zero", np.array([0], np.int64)), graph.constant("axis", np.array([1], np.int64))
     one = graph.constant("one", np.array(1.0, np.float32))
     half = graph.constant("half", np.array(0.5, np.float32))
-    not_digit = _node(graph, "Slice", [scene_out, ten, eleven, axis])
-    scene_digits = _node(graph, "Slice", [scene_out, zero, ten, axis])
+    not_digit = _columns(graph, scene_out, 10, 11)
+    scene_digits = _columns(graph, scene_out, 0, 10)
     is_digit = _node(graph, "Sub", [one, not_digit])
     tiny = graph.constant("tiny", np.array(1e-6, np.float32))
     given_digit = _node(graph, "Div", [scene_digits, _node(graph, "Max", [is_digit, tiny])])
@@ -349,9 +358,8 @@ def _cascade(graph: _GraphBuilder, scene_out: str, digits: KerasModel, feeding: 
     shrinks with them. The rows asked for are gathered by index and their
     combined reading scattered back, all inside the graph.
     """
-    ten, eleven = graph.constant("ten", np.array([10], np.int64)), graph.constant("eleven", np.array([11], np.int64))
     axis = graph.constant("axis", np.array([1], np.int64))
-    not_digit = _node(graph, "Slice", [scene_out, ten, eleven, axis])
+    not_digit = _columns(graph, scene_out, 10, 11)
     accepted = _node(graph, "Less", [not_digit, graph.constant("reject_at", np.array(REJECT_AT, np.float32))])
     flat = _node(graph, "Squeeze", [accepted, axis])
     where = _node(graph, "Transpose", [_node(graph, "NonZero", [flat])], perm=[1, 0])  # [k, 1]

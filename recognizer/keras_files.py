@@ -41,7 +41,7 @@ SUPPORTED_LAYERS = {
     "GlobalAveragePooling2D", "Dense", "Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
     "Activation", "ReLU", "Softmax", "LeakyReLU", "Reshape", "Rescaling",
 }
-ALIASES = {"MaxPool2D": "MaxPooling2D", "AvgPool2D": "AveragePooling2D", "Convolution2D": "Conv2D"}
+ALIASES = {"MaxPool2D": "MaxPooling2D", "AvgPool2D": "AveragePooling2D"}
 CODE_LAYERS = {"Lambda", "TFOpLambda", "SlicingOpLambda", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"}
 ACTIVATIONS = {"relu", "sigmoid", "tanh", "softmax", "linear", "elu", "softplus", None}
 KERAS_ARCHIVE_MEMBERS = {"config.json", "metadata.json", "model.weights.h5"}
@@ -111,7 +111,7 @@ def load_keras_model(path: str | Path) -> KerasModel:
         return _from_keras_archive(path)
     if path.suffix == ".json":
         weights = weights_beside(path)
-        return _from_config(path, json.loads(_read_text(path)), weights, "json+h5", (path, weights))
+        return _from_config(path, _read_json(path), weights, "json+h5", (path, weights))
     if path.suffix == ".h5":
         if path.with_suffix(".json").is_file():
             return load_keras_model(path.with_suffix(".json"))
@@ -128,11 +128,9 @@ def weights_beside(json_path: Path) -> Path:
     raise RecognizerError(json_path.with_suffix(".h5"), "model weights file not found (expected beside the .json)")
 
 
-def _read_text(path: Path) -> str:
+def _read_json(path: Path):
     try:
-        text = path.read_text(encoding="utf-8")
-        json.loads(text)
-        return text
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RecognizerError(path, f"not a valid Keras model.json ({exc})") from exc
 

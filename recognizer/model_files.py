@@ -118,12 +118,6 @@ def _cache_dir() -> Path:
     return Path(base) / "recognizer"
 
 
-def source_hashes(files: ModelFiles) -> dict[str, str]:
-    from recognizer.export import source_hashes as hashes_of
-
-    return hashes_of(files.path)
-
-
 def _is_current(onnx_path: Path, hashes: dict[str, str]):
     """Return an inference session if ``onnx_path`` matches the sources, else None."""
     from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
@@ -157,10 +151,11 @@ def _session(path: Path, threads: int = 1):
 
 def onnx_session(files: ModelFiles):
     """An onnxruntime session for the model, rebuilding a stale ONNX file."""
-    from recognizer.export import source_files
+    from recognizer.export import source_files, source_hashes
 
-    hashes = source_hashes(files)
-    by_file = {path: hashes[f"source_{role}_sha256"] for role, path in source_files(files.path).items()}
+    sources = source_files(files.path)
+    hashes = source_hashes(files.path, sources)
+    by_file = {path: hashes[f"source_{role}_sha256"] for role, path in sources.items()}
     verify_checksums(files.folder, by_file)
     key = hashlib.sha256("".join(sorted(hashes.values())).encode()).hexdigest()[:32]
     cached = _cache_dir() / f"{key}.onnx"

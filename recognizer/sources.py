@@ -160,21 +160,20 @@ def count_pages(path: str | Path) -> int:
     suffix = path.suffix.lower()
     if suffix not in MULTI_PAGE_SUFFIXES:
         return 1
+    import pypdfium2
+    from PIL import Image
+
     try:
         if suffix == ".pdf":
-            import pypdfium2
-
             document = pypdfium2.PdfDocument(str(path))
             try:
                 return len(document)
             finally:
                 document.close()
-        from PIL import Image
-
         with Image.open(path) as image:
             return int(getattr(image, "n_frames", 1))
-    except Exception:  # noqa: BLE001 - any failure to open is reported when the pages are read
-        return 1
+    except (OSError, ValueError, pypdfium2.PdfiumError, Image.DecompressionBombError):
+        return 1  # reported, with its cause, when the pages are read
 
 
 def iter_pages(path: str | Path, dpi: int = 150, skip: set[int] | frozenset = frozenset()) -> Iterator[tuple[int, np.ndarray | RecognizerError]]:
@@ -246,5 +245,5 @@ def _tiff_pages(path: Path, skip) -> Iterator[tuple[int, np.ndarray | Recognizer
                     yield index + 1, RecognizerError(path, f"page {index + 1} is corrupt ({exc})")
                 except RecognizerError as exc:
                     yield index + 1, exc
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
         yield 1, RecognizerError(path, f"not a readable TIFF ({exc})")
