@@ -15,7 +15,7 @@ chalk on a blackboard.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -244,8 +244,10 @@ def measure_scale(core: np.ndarray) -> Scale:
 
     Only marks with a digit's proportions count (rules and frames are far
     flatter or thinner); stroke width is twice area over perimeter per mark,
-    the 90th percentile so a marker among pens still fits; height is the
-    median of the taller half, so specks and print do not set it.
+    the 90th percentile so a marker among pens still fits. The height is that
+    of the marks drawn with that pen (at least 60 % of its width), so the
+    small print of a form, far more numerous than its digits, does not set
+    it; nor do specks (it is never less than the median of the taller half).
     """
     count, labels, stats, _ = label_components(core)
     w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
@@ -257,8 +259,12 @@ def measure_scale(core: np.ndarray) -> Scale:
         return Scale(0.0, height)
     boundary = core - cv2.erode(core, np.ones((3, 3), np.uint8))
     perimeter = np.bincount(labels.ravel(), weights=boundary.ravel(), minlength=count)
-    widths = 2.0 * stats[marks, cv2.CC_STAT_AREA] / np.maximum(perimeter[marks], 1)
-    return Scale(float(np.percentile(widths, 90)), height)
+    widths = 2.0 * stats[1:, cv2.CC_STAT_AREA] / np.maximum(perimeter[1:], 1)
+    pen = float(np.percentile(widths[marks - 1], 90))
+    penned = shaped & (widths >= 0.6 * pen)
+    if penned.any():
+        height = max(height, float(np.median(h[penned])))
+    return Scale(pen, height)
 
 
 def choose_threshold(ink: np.ndarray) -> float:
@@ -674,10 +680,17 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
         ink, _ = ink_map(gray, hint.dark_ink, window=hint.window, page=hint.page)
     threshold = choose_threshold(ink)
     dark_ink = hint.dark_ink
+    if wide_ink is not None and ink is not wide_ink:
+        # The wide look blurs shadows and desk into marks of its own; the digit
+        # height that sets the rules' length is measured again on the fitted look.
+        hint = replace(hint, digit_height=measure_scale((ink >= threshold).astype(np.uint8)).height)
     cands = _drop_lines_and_edges(_components(ink, threshold, hint.digit_height), gray.shape)
     cands = _drop_faint(cands)
     typical_h = _typical_height(cands)
     cands = _join_broken(cands, typical_h)
-    cands = [c for c in cands if c.box.h >= 0.35 * typical_h and c.box.h <= HUGE_HEIGHT_RATIO * typical_h]
+    # Small print can outnumber the digits and set the typical height; a mark is
+    # only "huge" against the height of the marks drawn with the page's pen too.
+    tallest = HUGE_HEIGHT_RATIO * max(typical_h, hint.digit_height)
+    cands = [c for c in cands if 0.35 * typical_h <= c.box.h <= tallest]
     _propose_cuts(cands, typical_h)
     return Detection(ink, scale, dark_ink, threshold, cands, hint, typical_h)

@@ -1,3 +1,5 @@
+from collections import Counter
+
 import numpy as np
 
 from recognizer.harvest import NOT_A_DIGIT, crops_from_scene, harvest
@@ -10,7 +12,7 @@ def test_crops_are_labelled_by_matching_truth():
     assert len(crops) == len(labels) and crops[0].shape == (28, 28)
     digits = [label for label in labels if label != NOT_A_DIGIT]
     assert 0 < len(digits) <= len(scene.labels)
-    assert sorted(digits) == sorted(digits) and set(digits) <= set(scene.labels)
+    assert Counter(digits) <= Counter(scene.labels)  # each digit crop is one of the scene's digits
     assert labels.count(NOT_A_DIGIT) > 0  # the clutter gives negatives
 
 
