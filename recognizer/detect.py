@@ -15,7 +15,7 @@ chalk on a blackboard.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -25,6 +25,11 @@ from recognizer.numeric import percentile
 from recognizer.types import Box
 
 WORK_MAX_SIDE = 2000  # detect on at most this many pixels a side (A4 at 150 dpi fits)
+LEARN_MAX_SIDE = 800  # the page is learnt on a copy at most this large
+WORK_DIGIT_HEIGHT = 32  # pixels: the page is read at a scale that keeps digits this tall...
+WORK_PEN = 2.5  # ...or its pen this wide, whichever is larger,
+MIN_WORK_FACTOR = 0.4  # but never shrunk more than this,
+MAX_WORK_FACTOR = 0.85  # and not at all when it would gain less than this
 BACKGROUND_SIDE = 256  # the polarity is judged on a copy this small
 PAPER_MIN_BRIGHTNESS = 120  # a sheet on a desk is at least this bright...
 SHEET_TAIL = 1.0  # ...with a tail of dark ink at least as long as its light tail
@@ -46,6 +51,8 @@ MIN_DIGIT_SIDE = 8  # pixels, at working scale
 LINE_ASPECT = 6.0  # wider than this many heights: a rule, a dash, an underline
 HUGE_HEIGHT_RATIO = 2.6  # taller than this many median heights: an edge or frame
 ONE_STROKE_HEIGHT = 0.7  # a straight stroke at least this share of the digit height may be a "1"
+SMALL_PRINT = 0.5  # under this share of the digit height...
+FINE_PRINT = 0.5  # ...and this share of the pen's width: print
 CUT_OFF_RATIO = 6  # a mark touching the border of an image this many times its size is cut off
 CUT_MIN_ASPECT = 0.9  # marks at least this wide for their height may be touching digits
 CUT_MIN_PIECE_HEIGHT = 0.6  # each piece of a cut stands this tall against the mark
@@ -70,8 +77,10 @@ class PageHint:
     dark_ink: bool
     window: float | None
     digit_height: float
-    page: np.ndarray | None
-    shape: tuple[int, int]
+    page: np.ndarray | None  # at working scale
+    shape: tuple[int, int]  # of the frame's grey image
+    factor: float = 1.0  # working pixels per pixel of that image
+    pen: float = 0.0  # the page's widest typical stroke, working pixels
 
 
 @dataclass
@@ -237,6 +246,11 @@ class Scale:
 
     stroke: float  # the widest typical stroke, pixels (90th percentile)
     height: float  # the typical height of digit-shaped marks, pixels
+
+    def plausible(self, shape: tuple[int, int]) -> bool:
+        """Whether the measures look like a page of writing: a shadow or the desk
+        taken for the pen gives an absurd pen or height."""
+        return 0 < self.stroke <= 0.25 * self.height and self.height <= min(shape) / 6
 
 
 def measure_scale(core: np.ndarray) -> Scale:
@@ -640,6 +654,18 @@ def row_neighbours(index: int, candidates: list[Candidate]) -> list[int]:
     ]
 
 
+def _is_small_print(candidate: Candidate, hint: PageHint) -> bool:
+    """Far shorter than the page's handwriting and drawn with a far finer
+    stroke than its pen: the small print of a form or a page, which can
+    outnumber its digits several times over."""
+    if hint.pen <= 0 or candidate.box.h >= SMALL_PRINT * hint.digit_height:
+        return False
+    mask = candidate.mask.astype(np.uint8)
+    area = int(mask.sum())
+    boundary = area - int(cv2.erode(mask, np.ones((3, 3), np.uint8)).sum())
+    return 2.0 * area / max(boundary, 1) < FINE_PRINT * hint.pen
+
+
 def _typical_height(cands: list[Candidate]) -> float:
     heights = sorted(c.box.h for c in cands)
     # The upper half of the marks: specks and dots should not set the scale.
@@ -649,15 +675,52 @@ def _typical_height(cands: list[Candidate]) -> float:
 # ----------------------------------------------------------------------------
 # The stage
 # ----------------------------------------------------------------------------
-def _learn_page(gray: np.ndarray) -> tuple[PageHint, np.ndarray]:
-    """Polarity, sheet and pen from a wide-window look at the page; also that look's ink map."""
-    dark_ink = is_dark_ink(gray)
-    ink, page = ink_map(gray, dark_ink)
-    scale_ = measure_scale((ink >= choose_threshold(ink)).astype(np.uint8))
+def _learn_page(gray: np.ndarray) -> PageHint:
+    """Polarity, sheet, pen, digit height and working scale, from a quick look.
+
+    The look is taken on a copy of at most ``LEARN_MAX_SIDE`` pixels a side:
+    first with a wide background window (polarity, the sheet on a desk, the
+    pen), then with a window fitted to that pen (the digit height; the wide
+    look blurs shadows and desk into marks of its own). The returned hint is in
+    the pixels of the working copy the page is then read at.
+    """
+    step = min(1.0, LEARN_MAX_SIDE / max(gray.shape))
+    look = gray if step == 1.0 else cv2.resize(gray, None, fx=step, fy=step, interpolation=cv2.INTER_AREA)
+    dark_ink = is_dark_ink(look)
+    ink, page = ink_map(look, dark_ink)
+    pen = measure_scale((ink >= choose_threshold(ink)).astype(np.uint8)).stroke
     window = None
-    if scale_.stroke > 0 and STROKE_WINDOW * scale_.stroke < max(gray.shape) / 8:
-        window = max(STROKE_WINDOW * scale_.stroke, MIN_WINDOW)
-    return PageHint(dark_ink, window, scale_.height, page, gray.shape), ink
+    if pen > 0 and STROKE_WINDOW * pen < max(look.shape) / 8:
+        window = max(STROKE_WINDOW * pen, MIN_WINDOW * step)
+        ink, _ = ink_map(look, dark_ink, window=window, page=page)
+    fitted = measure_scale((ink >= choose_threshold(ink)).astype(np.uint8))
+    # Working pixels per pixel of ``gray``, from the measures in ``gray``'s pixels.
+    factor = working_factor(Scale(fitted.stroke / step, fitted.height / step), gray.shape)
+    if page is not None:
+        page = cv2.resize(page, _working_size(gray.shape, factor), interpolation=cv2.INTER_NEAREST)
+    to_working = factor / step
+    return PageHint(dark_ink, window * to_working if window else None, fitted.height * to_working,
+                    page, gray.shape, factor, fitted.stroke * to_working if fitted.plausible(look.shape) else 0.0)
+
+
+def working_factor(scale_: Scale, shape: tuple[int, int]) -> float:
+    """How much smaller than the look the page can be read without loss.
+
+    Digits drawn ``WORK_DIGIT_HEIGHT`` pixels tall keep every detail the model
+    sees (MNIST's digits are 20 pixels tall), and a pen ``WORK_PEN`` pixels
+    wide stays solid; most photos of a page, and forms at 150 dpi, hold far
+    more pixels than that. Implausible measures leave the page as it is.
+    """
+    pen, height = scale_.stroke, scale_.height
+    if not scale_.plausible(shape):
+        return 1.0
+    factor = max(WORK_PEN / pen, WORK_DIGIT_HEIGHT / height, MIN_WORK_FACTOR)
+    return 1.0 if factor > MAX_WORK_FACTOR else factor
+
+
+def _working_size(shape: tuple[int, int], factor: float) -> tuple[int, int]:
+    """(width, height) of an image of ``shape`` read at ``factor``."""
+    return max(1, round(shape[1] * factor)), max(1, round(shape[0] * factor))
 
 
 def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = None) -> Detection:
@@ -669,21 +732,17 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
     gray, scale = working_copy(to_gray(image))
     if float(gray.max()) - float(gray.min()) < 8:
         raise RecognizerError(source, "image is blank (one flat colour): nothing to read")
-    wide_ink = None
     if hint is None or hint.shape != gray.shape:
-        hint, wide_ink = _learn_page(gray)
+        hint = _learn_page(gray)
+    if hint.factor != 1.0:
+        size = _working_size(gray.shape, hint.factor)
+        scale *= gray.shape[1] / size[0]
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
     # The look that counts uses a window fitted to the pen: a few stroke widths
     # wide, so shadows and stains wider than that stay part of the paper.
-    if hint.window is None and wide_ink is not None:
-        ink = wide_ink
-    else:
-        ink, _ = ink_map(gray, hint.dark_ink, window=hint.window, page=hint.page)
+    ink, _ = ink_map(gray, hint.dark_ink, window=hint.window, page=hint.page)
     threshold = choose_threshold(ink)
     dark_ink = hint.dark_ink
-    if wide_ink is not None and ink is not wide_ink:
-        # The wide look blurs shadows and desk into marks of its own; the digit
-        # height that sets the rules' length is measured again on the fitted look.
-        hint = replace(hint, digit_height=measure_scale((ink >= threshold).astype(np.uint8)).height)
     cands = _drop_lines_and_edges(_components(ink, threshold, hint.digit_height), gray.shape)
     cands = _drop_faint(cands)
     typical_h = _typical_height(cands)
@@ -691,6 +750,6 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
     # Small print can outnumber the digits and set the typical height; a mark is
     # only "huge" against the height of the marks drawn with the page's pen too.
     tallest = HUGE_HEIGHT_RATIO * max(typical_h, hint.digit_height)
-    cands = [c for c in cands if 0.35 * typical_h <= c.box.h <= tallest]
+    cands = [c for c in cands if 0.35 * typical_h <= c.box.h <= tallest and not _is_small_print(c, hint)]
     _propose_cuts(cands, typical_h)
     return Detection(ink, scale, dark_ink, threshold, cands, hint, typical_h)
