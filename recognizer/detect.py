@@ -675,14 +675,15 @@ def _typical_height(cands: list[Candidate]) -> float:
 # ----------------------------------------------------------------------------
 # The stage
 # ----------------------------------------------------------------------------
-def _learn_page(gray: np.ndarray) -> PageHint:
+def _learn_page(gray: np.ndarray, rescale: bool = True) -> PageHint:
     """Polarity, sheet, pen, digit height and working scale, from a quick look.
 
     The look is taken on a copy of at most ``LEARN_MAX_SIDE`` pixels a side:
     first with a wide background window (polarity, the sheet on a desk, the
     pen), then with a window fitted to that pen (the digit height; the wide
     look blurs shadows and desk into marks of its own). The returned hint is in
-    the pixels of the working copy the page is then read at.
+    the pixels of the working copy the page is then read at (``gray``'s own
+    when not ``rescale``).
     """
     step = min(1.0, LEARN_MAX_SIDE / max(gray.shape))
     look = gray if step == 1.0 else cv2.resize(gray, None, fx=step, fy=step, interpolation=cv2.INTER_AREA)
@@ -695,7 +696,7 @@ def _learn_page(gray: np.ndarray) -> PageHint:
         ink, _ = ink_map(look, dark_ink, window=window, page=page)
     fitted = measure_scale((ink >= choose_threshold(ink)).astype(np.uint8))
     # Working pixels per pixel of ``gray``, from the measures in ``gray``'s pixels.
-    factor = working_factor(Scale(fitted.stroke / step, fitted.height / step), gray.shape)
+    factor = working_factor(Scale(fitted.stroke / step, fitted.height / step), gray.shape) if rescale else 1.0
     if page is not None:
         page = cv2.resize(page, _working_size(gray.shape, factor), interpolation=cv2.INTER_NEAREST)
     to_working = factor / step
@@ -723,17 +724,21 @@ def _working_size(shape: tuple[int, int], factor: float) -> tuple[int, int]:
     return max(1, round(shape[1] * factor)), max(1, round(shape[0] * factor))
 
 
-def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = None) -> Detection:
+def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = None,
+           rescale: bool = True) -> Detection:
     """Find the digit-like marks in a BGR or grey image.
 
     ``hint`` (from an earlier frame's ``Detection.hint``) skips learning the
-    page again; it is ignored if the frame's size differs.
+    page again; it is ignored if the frame's size differs. ``rescale=False``
+    reads the image at its own scale (up to ``WORK_MAX_SIDE``) even where its
+    handwriting is large: the frames of a camera keep whole-pixel shifts, so
+    a digit that stays in view gives the same crop frame after frame.
     """
     gray, scale = working_copy(to_gray(image))
     if float(gray.max()) - float(gray.min()) < 8:
         raise RecognizerError(source, "image is blank (one flat colour): nothing to read")
     if hint is None or hint.shape != gray.shape:
-        hint = _learn_page(gray)
+        hint = _learn_page(gray, rescale)
     if hint.factor != 1.0:
         size = _working_size(gray.shape, hint.factor)
         scale *= gray.shape[1] / size[0]

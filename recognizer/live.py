@@ -40,6 +40,7 @@ class FrameReader:
 
         if not isinstance(recognizer.classifier, RecentCrops):  # a digit in view is read once, then reused
             recognizer.classifier = RecentCrops(recognizer.classifier)
+        recognizer.rescale = False  # frames at the camera's scale: whole-pixel shifts keep crops the same
         self.recognizer, self.source = recognizer, source
         self.stabiliser = Stabiliser() if stabilise else None
         self.frames = 0

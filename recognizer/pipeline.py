@@ -43,6 +43,7 @@ class Recognizer:
         self.model = str(files.folder) if files else None
         self.runtime = getattr(classifier, "runtime", "onnx")
         self.min_confidence = min_confidence
+        self.rescale = True  # read each image at the scale its handwriting needs (see ``detect``)
         self.last_hint: PageHint | None = None  # what the last image taught about its page
 
     def read_file(self, path: str) -> tuple[Reading, np.ndarray | None]:
@@ -62,7 +63,7 @@ class Recognizer:
         """Read one image. ``hint``: what an earlier frame of the same video taught."""
         height, width = image.shape[:2]
         try:
-            detection = detect(image, source, hint)
+            detection = detect(image, source, hint, self.rescale)
         except RecognizerError as exc:
             self.last_hint = None
             return Reading(source=source, width=width, height=height, error=exc.message)

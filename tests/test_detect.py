@@ -47,6 +47,7 @@ def test_big_handwriting_is_read_at_a_smaller_scale_and_small_handwriting_is_not
     assert detection.scale > 1.5 and detection.hint.factor == pytest.approx(1 / detection.scale)
     assert _recall(_found(detection), big.boxes) == 1.0
     assert recognizer.read_array(big.image).numbers == ["4096", "17"]
+    assert detect(big.image, rescale=False).scale == 1.0  # as live video reads its frames
     small = make_page(["4096", "17"], size=(640, 480), seed=2, digit_height=30)
     assert detect(small.image).scale == 1.0
 
