@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from recognizer.errors import RecognizerError
-from recognizer.numeric import percentile
+from recognizer.numeric import percentile, stroke_width
 from recognizer.types import Box
 
 WORK_MAX_SIDE = 2000  # detect on at most this many pixels a side (A4 at 150 dpi fits)
@@ -660,10 +660,7 @@ def _is_small_print(candidate: Candidate, hint: PageHint) -> bool:
     outnumber its digits several times over."""
     if hint.pen <= 0 or candidate.box.h >= SMALL_PRINT * hint.digit_height:
         return False
-    mask = candidate.mask.astype(np.uint8)
-    area = int(mask.sum())
-    boundary = area - int(cv2.erode(mask, np.ones((3, 3), np.uint8)).sum())
-    return 2.0 * area / max(boundary, 1) < FINE_PRINT * hint.pen
+    return stroke_width(candidate.mask) < FINE_PRINT * hint.pen
 
 
 def _typical_height(cands: list[Candidate]) -> float:

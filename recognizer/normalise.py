@@ -12,23 +12,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from recognizer.numeric import percentile
+from recognizer.numeric import percentile, stroke_width
 from recognizer.types import Box
 
 SIZE = 28
 FIT = 20  # the ink is fitted into FIT x FIT, as in MNIST
 TARGET_STROKE = 2.2  # MNIST's typical stroke width in FIT-box pixels
 MAX_SLANT = 0.35  # slants up to this (dx per dy) are common in MNIST: left alone
-
-
-def stroke_width(mask: np.ndarray) -> float:
-    """Mean stroke width of a binary mark: twice its area over its perimeter."""
-    mask_u8 = mask.astype(np.uint8)
-    area = int(mask_u8.sum())
-    if area == 0:
-        return 0.0
-    boundary = area - int(cv2.erode(mask_u8, np.ones((3, 3), np.uint8)).sum())
-    return 2.0 * area / max(boundary, 1)
 
 
 def deskew(digit: np.ndarray) -> np.ndarray:

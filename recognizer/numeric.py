@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 
@@ -21,3 +22,13 @@ def percentile(values: np.ndarray, percent: float) -> float:
     parted = np.partition(flat, (low, high)) if high != low else np.partition(flat, low)
     below, above = float(parted[low]), float(parted[high])
     return below + (above - below) * (position - low)
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width of a binary mark: twice its area over its perimeter."""
+    mask_u8 = mask.astype(np.uint8)
+    area = int(mask_u8.sum())
+    if area == 0:
+        return 0.0
+    boundary = area - int(cv2.erode(mask_u8, np.ones((3, 3), np.uint8)).sum())
+    return 2.0 * area / max(boundary, 1)

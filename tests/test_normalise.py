@@ -1,7 +1,8 @@
 import cv2
 import numpy as np
 
-from recognizer.normalise import deskew, normalise, stroke_width
+from recognizer.normalise import deskew, normalise
+from recognizer.numeric import stroke_width
 from recognizer.types import Box
 
 
