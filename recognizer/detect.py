@@ -672,7 +672,7 @@ def _typical_height(cands: list[Candidate]) -> float:
 # ----------------------------------------------------------------------------
 # The stage
 # ----------------------------------------------------------------------------
-def _learn_page(gray: np.ndarray, rescale: bool = True) -> PageHint:
+def _learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.ndarray | None]:
     """Polarity, sheet, pen, digit height and working scale, from a quick look.
 
     The look is taken on a copy of at most ``LEARN_MAX_SIDE`` pixels a side:
@@ -680,7 +680,8 @@ def _learn_page(gray: np.ndarray, rescale: bool = True) -> PageHint:
     pen), then with a window fitted to that pen (the digit height; the wide
     look blurs shadows and desk into marks of its own). The returned hint is in
     the pixels of the working copy the page is then read at (``gray``'s own
-    when not ``rescale``).
+    when not ``rescale``). When that copy is the look itself, the look's last
+    ink map is the one the page is read from, and is returned with the hint.
     """
     step = min(1.0, LEARN_MAX_SIDE / max(gray.shape))
     look = gray if step == 1.0 else cv2.resize(gray, None, fx=step, fy=step, interpolation=cv2.INTER_AREA)
@@ -697,12 +698,13 @@ def _learn_page(gray: np.ndarray, rescale: bool = True) -> PageHint:
     if page is not None:
         page = cv2.resize(page, _working_size(gray.shape, factor), interpolation=cv2.INTER_NEAREST)
     to_working = factor / step
-    return PageHint(dark_ink, window * to_working if window else None, fitted.height * to_working,
+    hint = PageHint(dark_ink, window * to_working if window else None, fitted.height * to_working,
                     page, gray.shape, factor, fitted.stroke * to_working if fitted.plausible(look.shape) else 0.0)
+    return hint, ink if step == factor == 1.0 else None
 
 
 def working_factor(scale_: Scale, shape: tuple[int, int]) -> float:
-    """How much smaller than the look the page can be read without loss.
+    """How much smaller than ``shape`` the page can be read without loss.
 
     Digits drawn ``WORK_DIGIT_HEIGHT`` pixels tall keep every detail the model
     sees (MNIST's digits are 20 pixels tall), and a pen ``WORK_PEN`` pixels
@@ -734,15 +736,17 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
     gray, scale = working_copy(to_gray(image))
     if float(gray.max()) - float(gray.min()) < 8:
         raise RecognizerError(source, "image is blank (one flat colour): nothing to read")
+    ink = None
     if hint is None or hint.shape != gray.shape:
-        hint = _learn_page(gray, rescale)
+        hint, ink = _learn_page(gray, rescale)
     if hint.factor != 1.0:
         size = _working_size(gray.shape, hint.factor)
         scale *= gray.shape[1] / size[0]
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
     # The look that counts uses a window fitted to the pen: a few stroke widths
     # wide, so shadows and stains wider than that stay part of the paper.
-    ink, _ = ink_map(gray, hint.dark_ink, window=hint.window, page=hint.page)
+    if ink is None:
+        ink, _ = ink_map(gray, hint.dark_ink, window=hint.window, page=hint.page)
     threshold = choose_threshold(ink)
     dark_ink = hint.dark_ink
     cands = _drop_lines_and_edges(_components(ink, threshold, hint.digit_height), gray.shape)
