@@ -39,8 +39,9 @@ MIN_WINDOW = 24  # ...and at least this many pixels
 NOISE_FLOOR = 10  # ink-map levels that are never ink
 FAINT_LEVEL = 0.6  # a second look for fainter marks, at this share of that threshold,
 MIN_FAINT_SEEDS = 12  # when at least this many pixels away from the strong marks reach it
-FAINT_RATIO = 0.35  # marks this much fainter than the page's handwriting are not read
+FAINT_RATIO = 0.2  # marks this much fainter than the page's firmest handwriting are not read (pencil beside marker is ~0.3)
 PAGE_CONTRAST = 0.7  # a desk is darker than this share of the paper's brightness
+SHEET_EDGE_STEP = 0.18  # the sheet's edge: a 3x3 neighbourhood spanning this share of its light
 LINE_MIN_LENGTH = 40  # pixels: rules are straight runs at least this long...
 RULE_LENGTH = 2.5  # ...and this many digit heights
 RULE_AXIS_TOLERANCE = 12.0  # degrees: rules run within this of horizontal or vertical...
@@ -167,13 +168,14 @@ def is_dark_ink(gray: np.ndarray) -> bool:
     return (mid - low) >= SHEET_TAIL * (high - mid)
 
 
-def _page_mask(background: np.ndarray) -> np.ndarray | None:
+def _page_mask(background: np.ndarray, small: np.ndarray) -> np.ndarray | None:
     """The sheet of paper, when a photo shows it on a much darker desk.
 
     Returns a mask of the small background copy (True on the sheet), or None
     when the paper fills the picture or nothing is much darker than it. A
     two-tone page (a grey panel on white) is not a desk: the desk must be
-    under 70 % of the paper's brightness.
+    under 70 % of the lit paper's brightness. Paper in a shadow is sheet.
+    ``background`` is ``small`` (the picture) with its ink closed away.
     """
     threshold, bright = cv2.threshold(background, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
@@ -184,6 +186,8 @@ def _page_mask(background: np.ndarray) -> np.ndarray | None:
     share = sheet.mean()
     if not 0.15 <= share <= 0.995:
         return None
+    paper = float(np.median(background[sheet]))  # in the light
+    sheet |= _shaded_sheet(small, sheet)
     # Anything dark inside the sheet (digits, stains) is sheet: only what
     # reaches the picture's edge can be desk.
     count, labels = cv2.connectedComponents((~sheet).astype(np.uint8), connectivity=4)
@@ -191,11 +195,40 @@ def _page_mask(background: np.ndarray) -> np.ndarray | None:
     sheet |= ~np.isin(labels, edge[edge > 0]) & ~sheet
     if sheet.all():
         return None
-    paper, desk = float(np.median(background[sheet])), float(np.median(background[~sheet]))
-    if desk > PAGE_CONTRAST * paper:
+    if float(np.median(background[~sheet])) > PAGE_CONTRAST * paper:
         return None
     # Shrink a little: the sheet's own edge is not ink.
     return cv2.erode(sheet.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+
+
+def _shaded_sheet(small: np.ndarray, lit: np.ndarray) -> np.ndarray:
+    """The parts of the sheet in a shadow: dark, but reached from the lit sheet
+    without crossing a sharp edge.
+
+    A shadow darkens the paper as much as a desk may be darker than it, but it
+    fades in over many pixels; the sheet's own edge is a step from one pixel
+    to the next. Of the regions that steps (3x3 neighbourhoods whose darkest
+    pixel is under ``1 - SHEET_EDGE_STEP`` of their brightest) cut apart, the
+    one holding most of the lit sheet is sheet. The steps are found on the picture with only its
+    finest ink closed away, not on the page's background: the wide closing
+    that makes the background also fills in narrow strips of desk.
+    """
+    square, pad = np.ones((3, 3), np.uint8), 4
+    # Padded so that a sliver of desk at the picture's edge stays wide enough
+    # to survive the closing: the sheet's edge runs on to the border.
+    padded = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    paper = cv2.morphologyEx(padded, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8), borderType=cv2.BORDER_REPLICATE)
+    brightest = cv2.dilate(paper, square).astype(np.float32)
+    darkest = cv2.erode(paper, square).astype(np.float32)
+    steps = (brightest - darkest) > SHEET_EDGE_STEP * np.maximum(brightest, 1.0)
+    steps = cv2.dilate(steps.astype(np.uint8), square)[pad:-pad, pad:-pad].astype(bool)  # no gaps to leak through
+    count, labels = cv2.connectedComponents((~steps).astype(np.uint8), connectivity=4)
+    overlap = np.bincount(labels[lit & ~steps], minlength=count)
+    overlap[0] = 0
+    # The sheet is one piece: the region that holds most of the lit sheet. (The
+    # lit sheet can hold a sliver of desk that the wide closing filled in; the
+    # desk beyond it must not join through it.)
+    return labels == int(np.argmax(overlap)) if overlap.any() else np.zeros_like(lit)
 
 
 def ink_map(gray: np.ndarray, dark_ink: bool, window: float | None = None,
@@ -222,7 +255,7 @@ def ink_map(gray: np.ndarray, dark_ink: bool, window: float | None = None,
     op = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
     background = cv2.morphologyEx(small, op, kernel, borderType=cv2.BORDER_REPLICATE)
     if page is None and dark_ink and window >= longest / 8:
-        sheet = _page_mask(background)
+        sheet = _page_mask(background, small)
         if sheet is not None:
             page = cv2.resize(sheet.astype(np.uint8), gray.shape[::-1], interpolation=cv2.INTER_NEAREST)
     # Only a light blur: a closing already follows a shadow's edge exactly, and

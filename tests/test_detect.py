@@ -118,3 +118,22 @@ def test_a_mark_cut_off_by_a_large_pictures_edge_is_dropped_but_a_tight_crop_is_
     assert len(found) == 1 and abs(found[0].x - 200) <= 2
     tight = np.clip(255 - 200 * glyph, 0, 255).astype(np.uint8)  # the digit fills the image
     assert recognizer.read_array(tight).numbers == ["3"]
+
+
+def test_paper_in_a_shadow_is_read_but_the_desk_beyond_it_is_not():
+    """A soft shadow darkens part of the sheet below 70 % of the lit paper, as
+    dark as the desk rule allows, and runs off the sheet onto the desk; the
+    digits in it are still on the sheet. A mark on the desk is not."""
+    page = make_page(["4096", "17"], size=(400, 480), seed=4)  # (width, height)
+    frame = np.full((480, 900, 3), 60, np.uint8)
+    frame[:, 250:650] = page.image  # the sheet, with desk left and right
+    cv2.circle(frame, (80, 240), 18, (200, 200, 200), 4)  # a light ring on the desk
+    shade = np.zeros((480, 900), np.float32)
+    shade[:, 450:] = 1.0  # the right half of the frame, sheet and desk alike
+    shade = cv2.GaussianBlur(shade, (0, 0), 20)
+    frame = (frame * (1.0 - 0.45 * shade)[..., None]).astype(np.uint8)
+    detection = detect(frame)
+    found = _found(detection)
+    truth = [b._replace(x=b.x + 250) for b in page.boxes]
+    assert _recall(found, truth) == 1.0
+    assert len(found) == len(truth)  # the ring on the desk is not among them
