@@ -47,6 +47,9 @@ RULE_LENGTH = 2.5  # ...and this many digit heights
 RULE_AXIS_TOLERANCE = 12.0  # degrees: rules run within this of horizontal or vertical...
 TILTED_RULE_LENGTH = 3.0  # ...or are this many times the minimum length
 HOUGH_FULL_SIZE = 150_000  # pixels: larger masks are searched for rules at half size
+SIDE_REACH = 4  # pixels: a box side's ends lie this close to rules...
+SIDE_WIDTH = 1.5  # ...and at most this many times as thick as they are,
+SIDE_MARGIN = 1.5  # or this many pixels thicker (thin rules are measured a pixel thin)
 LINE_BRIDGE = 13  # pixels: a stroke's two sides across a removed line are joined
 MIN_DIGIT_SIDE = 8  # pixels, at working scale
 LINE_ASPECT = 6.0  # wider than this many heights: a rule, a dash, an underline
@@ -335,10 +338,11 @@ def choose_threshold(ink: np.ndarray) -> float:
 # ----------------------------------------------------------------------------
 # Components and filters
 # ----------------------------------------------------------------------------
-def _rules(mask: np.ndarray, max_thickness: float, min_length: int) -> tuple[np.ndarray, np.ndarray]:
+def _rules(mask: np.ndarray, max_thickness: float, min_length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Long thin straight lines at any angle (ruled paper in perspective, skewed
     forms, underlines), drawn as masks as thick as they are: the mostly
-    horizontal ones and the mostly vertical ones apart."""
+    horizontal ones and the mostly vertical ones apart, and a map of each
+    rule's thickness where it runs (a form mixes heavy and light lines)."""
     # Large masks are searched at half size (max-pooled, so a 1-px rule stays
     # unbroken); the segments are scaled back.
     step = 2 if mask.size > HOUGH_FULL_SIZE else 1
@@ -350,8 +354,9 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int) -> tuple[np.
         segments = segments.reshape(-1, 4) * step
     across = np.zeros_like(mask)  # mostly horizontal
     upright = np.zeros_like(mask)  # mostly vertical
+    thickness_map = np.zeros(mask.shape, np.float32)
     if segments is None:
-        return across, upright
+        return across, upright, thickness_map
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
     for x1, y1, x2, y2 in segments:  # reshaped: (N, 1, 4) in OpenCV 4, (N, 4) in 5
         # Rules run with the page's axes (give or take skew and perspective); a
@@ -366,28 +371,44 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int) -> tuple[np.
         thickness = 2.0 * percentile(distance[ys, xs], 50)
         if thickness <= max_thickness:
             target = across if abs(x2 - x1) >= abs(y2 - y1) else upright
-            cv2.line(target, (int(x1), int(y1)), (int(x2), int(y2)), 1, max(1, int(round(thickness))))
-    return across, upright
+            width = max(1, int(round(thickness)))
+            cv2.line(target, (int(x1), int(y1)), (int(x2), int(y2)), 1, width)
+            cv2.line(thickness_map, (int(x1), int(y1)), (int(x2), int(y2)), float(max(thickness, 1.0)), width)
+    return across, upright, thickness_map
 
 
-def _box_sides(mask: np.ndarray, rules: np.ndarray, max_thickness: float, horizontal: bool) -> np.ndarray:
-    """Short straight bars that run from one rule to another: the sides of boxes."""
+def _box_sides(mask: np.ndarray, thickness_map: np.ndarray, horizontal: bool) -> np.ndarray:
+    """Short straight bars that run from one rule to another and are about as
+    thin as those rules: the sides of boxes. (A digit's stroke in a box, drawn
+    with a pen, is most often thicker than the box's lines.)"""
     shape = (LINE_MIN_LENGTH // 2, 1) if horizontal else (1, LINE_MIN_LENGTH // 2)
     runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, shape))
     count, labels, stats, _ = label_components(runs)
     if count < 2:
         return np.zeros_like(mask)
-    near_rule = cv2.dilate(rules, np.ones((5, 5), np.uint8))
+    near_rule = cv2.dilate(thickness_map, np.ones((5, 5), np.uint8))  # each rule's thickness, and around it
     sides = np.zeros_like(mask)
     extent = stats[:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT]
-    thin = stats[:, cv2.CC_STAT_AREA] <= max_thickness * np.maximum(extent, 1)
-    for k in np.flatnonzero(thin[1:]) + 1:
+    widths = stats[:, cv2.CC_STAT_AREA] / np.maximum(extent, 1)
+
+    def thin_enough(width: float, rule: float) -> bool:
+        return width <= max(SIDE_WIDTH * rule, rule + SIDE_MARGIN)
+
+    heaviest = float(thickness_map.max())
+    for k in [k for k in range(1, count) if thin_enough(widths[k], heaviest)]:
         x, y, w, h, _ = (int(v) for v in stats[k])
+        # Each end within a few pixels of a rule (found at half size, a rule
+        # is drawn a pixel or two off its ink).
         if horizontal:
-            ends = near_rule[y : y + h, max(x - 2, 0)].any() and near_rule[y : y + h, min(x + w + 1, mask.shape[1] - 1)].any()
+            first = near_rule[y : y + h, max(x - SIDE_REACH, 0) : x + SIDE_REACH]
+            second = near_rule[y : y + h, max(x + w - SIDE_REACH, 0) : x + w + SIDE_REACH]
         else:
-            ends = near_rule[max(y - 2, 0), x : x + w].any() and near_rule[min(y + h + 1, mask.shape[0] - 1), x : x + w].any()
-        if ends:
+            first = near_rule[max(y - SIDE_REACH, 0) : y + SIDE_REACH, x : x + w]
+            second = near_rule[max(y + h - SIDE_REACH, 0) : y + h + SIDE_REACH, x : x + w]
+        if first.size == 0 or second.size == 0:
+            continue
+        rule = min(float(first.max()), float(second.max()))  # 0: no rule there
+        if rule > 0 and thin_enough(widths[k], rule):
             sides[y : y + h, x : x + w] |= (labels[y : y + h, x : x + w] == k).astype(np.uint8)
     return sides
 
@@ -425,12 +446,11 @@ def find_rules(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | 
     search = mask if faint is None else faint | mask
     if not _has_long_run(search, min_length):
         return None
-    across, upright = _rules(search, max_thickness, min_length)
+    across, upright, thickness_map = _rules(search, max_thickness, min_length)
     if not (across.any() or upright.any()):
         return None
-    rules = across | upright
-    upright |= _box_sides(mask, rules, max_thickness, horizontal=False)
-    across |= _box_sides(mask, rules, max_thickness, horizontal=True)
+    upright |= _box_sides(mask, thickness_map, horizontal=False)
+    across |= _box_sides(mask, thickness_map, horizontal=True)
     grow = np.ones((3, 3), np.uint8)
     return Rules(cv2.dilate(across, grow), cv2.dilate(upright, grow))
 

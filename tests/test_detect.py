@@ -98,6 +98,33 @@ def test_rules_go_but_a_stroke_crossing_them_stays_whole():
     assert cleaned[100:200, 295:312].sum() >= 0.9 * mask[100:200, 295:312].sum() - 20
 
 
+def test_the_sides_of_skewed_comb_boxes_go_but_a_one_drawn_in_a_box_stays():
+    """A row of comb boxes skewed by 2 degrees, drawn with 2 px lines; a "1" in
+    the second box, drawn with a 5 px pen, runs from the box's top line to its
+    bottom line just as the sides do."""
+    from recognizer.detect import remove_lines
+
+    mask = np.zeros((240, 600), np.uint8)
+    slope = np.tan(np.radians(2.0))
+    left, right, top, bottom, side = 50, 550, 80, 130, 50
+
+    def y(x, base):
+        return int(round(base + slope * (x - left)))
+
+    cv2.line(mask, (left, y(left, top)), (right, y(right, top)), 1, 2)
+    cv2.line(mask, (left, y(left, bottom)), (right, y(right, bottom)), 1, 2)
+    for x in range(left, right + 1, side):  # the sides, at right angles to the skewed lines
+        cv2.line(mask, (x, y(x, top)), (x - int(round(slope * (bottom - top))), y(x, bottom)), 1, 2)
+    one = left + side + side // 2
+    cv2.line(mask, (one, y(one, top)), (one - 2, y(one, bottom)), 1, 5)
+    cleaned = remove_lines(mask, digit_height=40)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(cleaned)
+    pieces = [tuple(s) for s in stats[1:] if s[cv2.CC_STAT_AREA] >= 30]
+    assert len(pieces) == 1  # every side and line gone
+    x, _, w, h, _ = pieces[0]
+    assert abs(x + w / 2 - one) <= 4 and h >= 40  # the "1", whole
+
+
 def test_a_sheet_on_a_darker_desk_filling_most_of_the_frame_is_dark_ink():
     page = make_page(["42", "7"], size=(300, 480), seed=3)
     desk = np.full((480, 900, 3), 70, np.uint8)
