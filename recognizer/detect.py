@@ -41,6 +41,7 @@ FAINT_LEVEL = 0.6  # a second look for fainter marks, at this share of that thre
 MIN_FAINT_SEEDS = 12  # when at least this many pixels away from the strong marks reach it
 FAINT_RATIO = 0.2  # marks this much fainter than the page's firmest handwriting are not read (pencil beside marker is ~0.3)
 PAGE_CONTRAST = 0.7  # a desk is darker than this share of the paper's brightness
+SHEET_EDGE_MARGIN = 7  # pixels: a mark this close to the sheet's edge touches it
 SHEET_EDGE_STEP = 0.18  # the sheet's edge: a 3x3 neighbourhood spanning this share of its light
 LINE_MIN_LENGTH = 40  # pixels: rules are straight runs at least this long...
 RULE_LENGTH = 2.5  # ...and this many digit heights
@@ -554,6 +555,13 @@ def _drop_lines_and_edges(cands: list[Candidate], shape: tuple[int, int]) -> lis
     return kept
 
 
+def _drop_on_sheet_edge(cands: list[Candidate], page: np.ndarray) -> list[Candidate]:
+    """Drop marks that touch the edge of the sheet on a desk: a sliver of the
+    edge itself, or a mark cut off by it, is not a digit to read."""
+    edge = cv2.dilate((page == 0).astype(np.uint8), np.ones((SHEET_EDGE_MARGIN, SHEET_EDGE_MARGIN), np.uint8))
+    return [c for c in cands if not edge[c.box.y : c.box.bottom, c.box.x : c.box.right][c.mask].any()]
+
+
 def _drop_faint(cands: list[Candidate]) -> list[Candidate]:
     """Keep the marks written as firmly as the page's handwriting."""
     if not cands:
@@ -803,6 +811,8 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
     threshold = choose_threshold(ink)
     dark_ink = hint.dark_ink
     cands = _drop_lines_and_edges(_components(ink, threshold, hint.digit_height), gray.shape)
+    if hint.page is not None:
+        cands = _drop_on_sheet_edge(cands, hint.page)
     cands = _drop_faint(cands)
     typical_h = _typical_height(cands)
     cands = _join_broken(cands, typical_h)

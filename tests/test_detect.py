@@ -164,3 +164,16 @@ def test_paper_in_a_shadow_is_read_but_the_desk_beyond_it_is_not():
     truth = [b._replace(x=b.x + 250) for b in page.boxes]
     assert _recall(found, truth) == 1.0
     assert len(found) == len(truth)  # the ring on the desk is not among them
+
+
+def test_a_mark_on_the_sheets_edge_is_dropped():
+    """A dark sliver along the edge of a sheet on a desk (the edge itself, or a
+    mark cut off by it) is not read; the digits on the sheet are."""
+    page = make_page(["4096", "17"], size=(400, 480), seed=4)  # (width, height)
+    frame = np.full((480, 900, 3), 60, np.uint8)
+    frame[:, 250:650] = page.image
+    frame[300:340, 250:255] = 40  # a dark sliver at the sheet's left edge
+    found = _found(detect(frame))
+    truth = [b._replace(x=b.x + 250) for b in page.boxes]
+    assert _recall(found, truth) == 1.0
+    assert len(found) == len(truth)
