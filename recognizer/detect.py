@@ -39,7 +39,7 @@ MIN_WINDOW = 24  # ...and at least this many pixels
 NOISE_FLOOR = 10  # ink-map levels that are never ink
 FAINT_LEVEL = 0.6  # a second look for fainter marks, at this share of that threshold,
 MIN_FAINT_SEEDS = 12  # when at least this many pixels away from the strong marks reach it
-FAINT_RATIO = 0.2  # marks this much fainter than the page's firmest handwriting are not read (pencil beside marker is ~0.3)
+FAINT_RATIO = 0.2  # marks this much fainter than its firmest handwriting are not read (pencil: ~0.3 of marker)
 PAGE_CONTRAST = 0.7  # a desk is darker than this share of the paper's brightness
 SHEET_EDGE_MARGIN = 7  # pixels: a mark this close to the sheet's edge touches it
 SHEET_EDGE_STEP = 0.18  # the sheet's edge: a 3x3 neighbourhood spanning this share of its light
@@ -213,17 +213,18 @@ def _shaded_sheet(small: np.ndarray, lit: np.ndarray) -> np.ndarray:
     fades in over many pixels; the sheet's own edge is a step from one pixel
     to the next. Of the regions that steps (3x3 neighbourhoods whose darkest
     pixel is under ``1 - SHEET_EDGE_STEP`` of their brightest) cut apart, the
-    one holding most of the lit sheet is sheet. The steps are found on the picture with only its
-    finest ink closed away, not on the page's background: the wide closing
-    that makes the background also fills in narrow strips of desk.
+    one holding most of the lit sheet is sheet. The steps are found on the
+    picture with only its finest ink closed away, not on the page's
+    background: the wide closing that makes the background also fills in
+    narrow strips of desk.
     """
     square, pad = np.ones((3, 3), np.uint8), 4
     # Padded so that a sliver of desk at the picture's edge stays wide enough
     # to survive the closing: the sheet's edge runs on to the border.
     padded = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-    paper = cv2.morphologyEx(padded, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8), borderType=cv2.BORDER_REPLICATE)
-    brightest = cv2.dilate(paper, square).astype(np.float32)
-    darkest = cv2.erode(paper, square).astype(np.float32)
+    inkless = cv2.morphologyEx(padded, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8), borderType=cv2.BORDER_REPLICATE)
+    brightest = cv2.dilate(inkless, square).astype(np.float32)
+    darkest = cv2.erode(inkless, square).astype(np.float32)
     steps = (brightest - darkest) > SHEET_EDGE_STEP * np.maximum(brightest, 1.0)
     steps = cv2.dilate(steps.astype(np.uint8), square)[pad:-pad, pad:-pad].astype(bool)  # no gaps to leak through
     count, labels = cv2.connectedComponents((~steps).astype(np.uint8), connectivity=4)
