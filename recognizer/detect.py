@@ -515,7 +515,8 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float) -> list[
     labelled = label_components(high)
     extent = np.maximum(labelled[2][1:, cv2.CC_STAT_WIDTH], labelled[2][1:, cv2.CC_STAT_HEIGHT])
     rules = None
-    if extent.size and extent.max() >= max(LINE_MIN_LENGTH, RULE_LENGTH * digit_height):
+    searched = bool(extent.size and extent.max() >= max(LINE_MIN_LENGTH, RULE_LENGTH * digit_height))
+    if searched:
         # Some strong mark is long enough to hold a rule: look for rules.
         rules = find_rules(high, digit_height, faint)
         if rules is not None:
@@ -530,7 +531,7 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float) -> list[
     seeds = (ink >= low_threshold) & (taken == 0)
     if np.count_nonzero(seeds) < MIN_FAINT_SEEDS:  # nothing fainter on this page
         return candidates
-    if rules is None:  # faint rules (light ruled paper) matter at the fainter level
+    if not searched:  # faint rules (light ruled paper) matter at the fainter level
         rules = find_rules(high, digit_height, faint)
     low = erase_rules((ink >= low_threshold * 0.5).astype(np.uint8), rules)
     candidates += _marks(ink, low, seeds, skip=taken & low)
