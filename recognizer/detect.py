@@ -48,6 +48,11 @@ RULE_LENGTH = 2.5  # ...and this many digit heights
 RULE_AXIS_TOLERANCE = 12.0  # degrees: rules run within this of horizontal or vertical...
 TILTED_RULE_LENGTH = 3.0  # ...or are this many times the minimum length
 HOUGH_FULL_SIZE = 150_000  # pixels: larger masks are searched for rules at half size
+RULE_GAP = 8  # pixels: a rule is followed past its found ends over gaps this long...
+RULE_SLACK = 2  # ...and this many pixels to either side of its line,
+RULE_FOLLOW = 2  # ...for at most this many shortest rule lengths (a desk's grain is not followed far)
+STROKE_OVER_RULE = 1.0  # pixels: a stroke along a rule is this much deeper than half the rule...
+ALONG_RULE = 9  # pixels: ...and runs along it at least this far
 SIDE_REACH = 4  # pixels: a box side's ends lie this close to rules...
 SIDE_WIDTH = 1.5  # ...and at most this many times as thick as they are,
 SIDE_MARGIN = 1.5  # or this many pixels thicker (thin rules are measured a pixel thin)
@@ -340,11 +345,13 @@ def choose_threshold(ink: np.ndarray) -> float:
 # ----------------------------------------------------------------------------
 # Components and filters
 # ----------------------------------------------------------------------------
-def _rules(mask: np.ndarray, max_thickness: float, min_length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _rules(mask: np.ndarray, max_thickness: float, min_length: int
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Long thin straight lines at any angle (ruled paper in perspective, skewed
     forms, underlines), drawn as masks as thick as they are: the mostly
     horizontal ones and the mostly vertical ones apart, and a map of each
-    rule's thickness where it runs (a form mixes heavy and light lines)."""
+    rule's thickness where it runs (a form mixes heavy and light lines), and
+    the mask's distance transform (each ink pixel's depth in its stroke)."""
     # Large masks are searched at half size (max-pooled, so a 1-px rule stays
     # unbroken); the segments are scaled back.
     step = 2 if mask.size > HOUGH_FULL_SIZE else 1
@@ -357,9 +364,9 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int) -> tuple[np.
     across = np.zeros_like(mask)  # mostly horizontal
     upright = np.zeros_like(mask)  # mostly vertical
     thickness_map = np.zeros(mask.shape, np.float32)
-    if segments is None:
-        return across, upright, thickness_map
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
+    if segments is None:
+        return across, upright, thickness_map, distance
     for x1, y1, x2, y2 in segments:  # reshaped: (N, 1, 4) in OpenCV 4, (N, 4) in 5
         # Rules run with the page's axes (give or take skew and perspective); a
         # tilted straight run is a digit's stroke (a 2's or 7's diagonal) unless it
@@ -372,23 +379,61 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int) -> tuple[np.
         ys = np.linspace(y1, y2, steps).round().astype(int)
         thickness = 2.0 * percentile(distance[ys, xs], 50)
         if thickness <= max_thickness:
+            x1, y1, x2, y2 = _extend_rule(mask, x1, y1, x2, y2, min_length)
             target = across if abs(x2 - x1) >= abs(y2 - y1) else upright
             width = max(1, int(round(thickness)))
             cv2.line(target, (int(x1), int(y1)), (int(x2), int(y2)), 1, width)
             cv2.line(thickness_map, (int(x1), int(y1)), (int(x2), int(y2)), float(max(thickness, 1.0)), width)
-    return across, upright, thickness_map
+    return across, upright, thickness_map, distance
 
 
-def _box_sides(mask: np.ndarray, thickness_map: np.ndarray, horizontal: bool) -> np.ndarray:
+def _extend_rule(mask: np.ndarray, x1: int, y1: int, x2: int, y2: int, stride: int) -> tuple[int, int, int, int]:
+    """A rule's segment lengthened at each end for as long as ink goes on along
+    its line, over gaps up to ``RULE_GAP``, by at most ``RULE_FOLLOW`` times
+    ``stride`` (the shortest rule) pixels.
+
+    The Hough search ends a segment where a faint printed line breaks up or
+    where a digit sits on it, so the last stretch of an underline or a table
+    rule, the one the digits are written on, is often left out; what is left
+    of it joins the digits and spoils their boxes.
+    """
+    length = float(np.hypot(x2 - x1, y2 - y1))
+    if length == 0:
+        return x1, y1, x2, y2
+    ux, uy = (x2 - x1) / length, (y2 - y1) / length
+    across = np.arange(-RULE_SLACK, RULE_SLACK + 1, dtype=np.float32)  # a rule found at half size is a pixel off
+    height, width = mask.shape
+    ends = []
+    for (x, y), sign in (((x1, y1), -1.0), ((x2, y2), 1.0)):
+        last, start = 0, 1
+        while start - last <= RULE_GAP + 1 and start <= RULE_FOLLOW * stride:  # walk out while gaps are short
+            steps = np.arange(start, start + stride, dtype=np.float32)
+            xs = np.rint(x + sign * ux * steps[:, None] - uy * across[None, :]).astype(int)
+            ys = np.rint(y + sign * uy * steps[:, None] + ux * across[None, :]).astype(int)
+            inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
+            if not inside.any():
+                break
+            hit = (mask[ys.clip(0, height - 1), xs.clip(0, width - 1)] > 0) & inside
+            for step in np.flatnonzero(hit.any(axis=1)) + start:
+                if step - last > RULE_GAP + 1:
+                    break
+                last = int(step)
+            start += stride
+        ends.append((int(round(x + sign * ux * last)), int(round(y + sign * uy * last))))
+    (x1, y1), (x2, y2) = ends
+    return x1, y1, x2, y2
+
+
+def _box_sides(mask: np.ndarray, near_rule: np.ndarray, horizontal: bool) -> np.ndarray:
     """Short straight bars that run from one rule to another and are about as
     thin as those rules: the sides of boxes. (A digit's stroke in a box, drawn
-    with a pen, is most often thicker than the box's lines.)"""
+    with a pen, is most often thicker than the box's lines.) ``near_rule``: each
+    rule's thickness where it runs and a couple of pixels around it."""
     shape = (LINE_MIN_LENGTH // 2, 1) if horizontal else (1, LINE_MIN_LENGTH // 2)
     runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, shape))
     count, labels, stats, _ = label_components(runs)
     if count < 2:
         return np.zeros_like(mask)
-    near_rule = cv2.dilate(thickness_map, np.ones((5, 5), np.uint8))  # each rule's thickness, and around it
     sides = np.zeros_like(mask)
     extent = stats[:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT]
     widths = stats[:, cv2.CC_STAT_AREA] / np.maximum(extent, 1)
@@ -396,7 +441,7 @@ def _box_sides(mask: np.ndarray, thickness_map: np.ndarray, horizontal: bool) ->
     def thin_enough(width: float, rule: float) -> bool:
         return width <= max(SIDE_WIDTH * rule, rule + SIDE_MARGIN)
 
-    heaviest = float(thickness_map.max())
+    heaviest = float(near_rule.max())
     for k in [k for k in range(1, count) if thin_enough(widths[k], heaviest)]:
         x, y, w, h, _ = (int(v) for v in stats[k])
         # Each end within a few pixels of a rule (found at half size, a rule
@@ -427,6 +472,7 @@ class Rules:
 
     across: np.ndarray
     upright: np.ndarray
+    kept: np.ndarray  # strokes drawn along rules, not erased with them
 
     def any(self) -> bool:
         return bool(self.across.any() or self.upright.any())
@@ -448,13 +494,24 @@ def find_rules(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | 
     search = mask if faint is None else faint | mask
     if not _has_long_run(search, min_length):
         return None
-    across, upright, thickness_map = _rules(search, max_thickness, min_length)
+    across, upright, thickness_map, distance = _rules(search, max_thickness, min_length)
     if not (across.any() or upright.any()):
         return None
-    upright |= _box_sides(mask, thickness_map, horizontal=False)
-    across |= _box_sides(mask, thickness_map, horizontal=True)
+    near_rule = cv2.dilate(thickness_map, np.ones((5, 5), np.uint8))  # each rule's thickness, and around it
+    upright |= _box_sides(mask, near_rule, horizontal=False)
+    across |= _box_sides(mask, near_rule, horizontal=True)
+    # A stroke drawn along a rule (a 2's base on the line it is written on) is
+    # deeper than the rule alone, and runs with it: its core and what lies
+    # around it are kept. (Where print crosses a rule, the core is short.)
+    core = ((distance >= near_rule / 2 + STROKE_OVER_RULE) & (near_rule > 0)).astype(np.uint8)
+    around = np.ones((5, 5), np.uint8)
+    along = (cv2.morphologyEx(core & cv2.dilate(across, around), cv2.MORPH_OPEN,
+                              cv2.getStructuringElement(cv2.MORPH_RECT, (ALONG_RULE, 1)))
+             | cv2.morphologyEx(core & cv2.dilate(upright, around), cv2.MORPH_OPEN,
+                                cv2.getStructuringElement(cv2.MORPH_RECT, (1, ALONG_RULE))))
+    kept = cv2.dilate(along, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))) & search
     grow = np.ones((3, 3), np.uint8)
-    return Rules(cv2.dilate(across, grow), cv2.dilate(upright, grow))
+    return Rules(cv2.dilate(across, grow), cv2.dilate(upright, grow), kept)
 
 
 def erase_rules(mask: np.ndarray, rules: Rules | None) -> np.ndarray:
@@ -466,7 +523,7 @@ def erase_rules(mask: np.ndarray, rules: Rules | None) -> np.ndarray:
     """
     if rules is None:
         return mask
-    across, upright = rules.across & mask, rules.upright & mask
+    across, upright = rules.across & mask & ~rules.kept, rules.upright & mask & ~rules.kept
     kept = mask & ~(across | upright)
     # Bridge only across a line: vertically over horizontal rules, sideways
     # over vertical ones, never along a rule from one digit to the next.

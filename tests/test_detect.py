@@ -98,6 +98,39 @@ def test_rules_go_but_a_stroke_crossing_them_stays_whole():
     assert cleaned[100:200, 295:312].sum() >= 0.9 * mask[100:200, 295:312].sum() - 20
 
 
+def test_a_rule_broken_into_dashes_at_its_end_goes_with_it():
+    """A faint printed underline breaks into dashes with gaps wider than the
+    line search bridges; the stretch the digits sit on must go too, or its
+    pieces join the digit that touches them."""
+    from recognizer.detect import remove_lines
+
+    mask = np.zeros((200, 700), np.uint8)
+    cv2.line(mask, (180, 150), (699, 150), 1, 2)
+    for x in range(0, 180, 16):  # 10 px of line, a 6 px gap
+        cv2.line(mask, (x, 150), (x + 9, 150), 1, 2)
+    cv2.line(mask, (90, 90), (90, 149), 1, 4)  # a stroke standing on a dash
+    cleaned = remove_lines(mask, digit_height=40)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(cleaned)
+    assert count == 2  # the stroke alone: no dash left
+    x, y, w, h, _ = stats[1]
+    assert w <= 6 and 55 <= h <= 64
+
+
+def test_a_stroke_drawn_along_a_rule_is_kept():
+    """A 2 written on a line: its base, drawn with a 5 px pen, lies on the 2 px
+    rule. The rule goes; the base stays, or the 2 reads as a 7."""
+    from recognizer.detect import remove_lines
+
+    mask = np.zeros((200, 700), np.uint8)
+    cv2.line(mask, (0, 150), (699, 150), 1, 2)
+    cv2.line(mask, (300, 100), (262, 147), 1, 5)  # the 2's diagonal...
+    cv2.line(mask, (262, 147), (320, 147), 1, 5)  # ...and its base, on the rule
+    cleaned = remove_lines(mask, digit_height=40)
+    base = cleaned[143:152, 265:318]
+    assert (base.any(axis=0)).mean() >= 0.9  # the base is there along its length
+    assert cleaned[146:154, :200].sum() == 0 and cleaned[146:154, 360:].sum() == 0  # the rule is gone
+
+
 def test_the_sides_of_skewed_comb_boxes_go_but_a_one_drawn_in_a_box_stays():
     """A row of comb boxes skewed by 2 degrees, drawn with 2 px lines; a "1" in
     the second box, drawn with a 5 px pen, runs from the box's top line to its
