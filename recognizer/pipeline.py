@@ -16,7 +16,7 @@ from recognizer.classify import Classifier
 from recognizer.detect import Candidate, Detection, PageHint, detect, is_straight_stroke, row_neighbours
 from recognizer.errors import RecognizerError
 from recognizer.normalise import normalise
-from recognizer.read import group_lines
+from recognizer.read import group_lines, set_apart_outsized
 from recognizer.sources import load_image
 from recognizer.types import Box, Digit, Reading
 
@@ -69,7 +69,9 @@ class Recognizer:
             return Reading(source=source, width=width, height=height, error=exc.message)
         self.last_hint = detection.hint
         digits, rejected = self._classify(detection)
-        return Reading(source=source, width=width, height=height, lines=group_lines(digits), rejected=rejected)
+        lines, outsized = set_apart_outsized(group_lines(digits))
+        rejected += [digit.box for digit in outsized]
+        return Reading(source=source, width=width, height=height, lines=lines, rejected=rejected)
 
     @staticmethod
     def _keep_straight_ones(detection: Detection, marks, probabilities: np.ndarray, labels: np.ndarray) -> None:

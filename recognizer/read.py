@@ -5,6 +5,9 @@ level with it), so a row written on a slant stays one row. Within a row, a gap
 starts a new number when it is wide both against the digit height and against
 the row's own spacing (people space digits very differently), or when it is
 wider than two digit heights: two fields on one line stay two numbers.
+
+A digit standing alone and far taller than all the others on the page is set
+apart: a coffee ring, a circled mark or a long stroke, not a number.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ ROW_TOLERANCE = 0.55  # centres this many digit heights apart are still level
 NUMBER_GAP = 1.0  # a gap must be this many digit heights to separate numbers...
 SPACING_RATIO = 2.0  # ...and this many times the row's usual gap,
 ALWAYS_SPLIT_GAP = 2.0  # unless it exceeds this many digit heights
+OUTSIZED = 1.8  # a lone digit this many times as tall as the page's others is not one of them
 
 
 def _level(a: Digit, b: Digit) -> bool:
@@ -61,3 +65,23 @@ def split_numbers(row: list[Digit]) -> list[Line]:
 def group_lines(digits: list[Digit]) -> list[Line]:
     """Digits in any order -> numbers in reading order (top to bottom, left to right)."""
     return [number for row in group_rows(digits) for number in split_numbers(row)]
+
+
+def set_apart_outsized(lines: list[Line]) -> tuple[list[Line], list[Digit]]:
+    """Split off one-digit numbers at least ``OUTSIZED`` times as tall as the
+    median of the page's other digits (when there are two or more of those).
+
+    Handwriting on one page keeps to a size; what reads as a lone digit twice
+    as tall as the rest is a ring left by a cup, a loop drawn round something
+    or a long pen stroke, which the model, seeing each mark alone and scaled
+    to 20 pixels, cannot tell from a 0 or a 1.
+    """
+    digits = [d for line in lines for d in line.digits]
+    kept, apart = [], []
+    for line in lines:
+        others = [d.box.h for d in digits if d is not line.digits[0]]
+        if len(line.digits) == 1 and len(others) >= 2 and line.box.h >= OUTSIZED * float(np.median(others)):
+            apart.append(line.digits[0])
+        else:
+            kept.append(line)
+    return kept, apart
