@@ -367,6 +367,7 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
     if segments is None:
         return across, upright, thickness_map, distance
+    found = []
     for x1, y1, x2, y2 in segments:  # reshaped: (N, 1, 4) in OpenCV 4, (N, 4) in 5
         # Rules run with the page's axes (give or take skew and perspective); a
         # tilted straight run is a digit's stroke (a 2's or 7's diagonal) unless it
@@ -379,49 +380,49 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int
         ys = np.linspace(y1, y2, steps).round().astype(int)
         thickness = 2.0 * percentile(distance[ys, xs], 50)
         if thickness <= max_thickness:
-            x1, y1, x2, y2 = _extend_rule(mask, x1, y1, x2, y2, min_length)
-            target = across if abs(x2 - x1) >= abs(y2 - y1) else upright
-            width = max(1, int(round(thickness)))
-            cv2.line(target, (int(x1), int(y1)), (int(x2), int(y2)), 1, width)
-            cv2.line(thickness_map, (int(x1), int(y1)), (int(x2), int(y2)), float(max(thickness, 1.0)), width)
+            found.append((x1, y1, x2, y2, thickness))
+    if not found:
+        return across, upright, thickness_map, distance
+    ends = _extend_rules(mask, np.array([f[:4] for f in found], np.float32), RULE_FOLLOW * min_length)
+    for (x1, y1, x2, y2), (*_, thickness) in zip(ends.tolist(), found):
+        target = across if abs(x2 - x1) >= abs(y2 - y1) else upright
+        width = max(1, int(round(thickness)))
+        cv2.line(target, (x1, y1), (x2, y2), 1, width)
+        cv2.line(thickness_map, (x1, y1), (x2, y2), float(max(thickness, 1.0)), width)
     return across, upright, thickness_map, distance
 
 
-def _extend_rule(mask: np.ndarray, x1: int, y1: int, x2: int, y2: int, stride: int) -> tuple[int, int, int, int]:
-    """A rule's segment lengthened at each end for as long as ink goes on along
-    its line, over gaps up to ``RULE_GAP``, by at most ``RULE_FOLLOW`` times
-    ``stride`` (the shortest rule) pixels.
+def _extend_rules(mask: np.ndarray, segments: np.ndarray, reach: int) -> np.ndarray:
+    """Rules' segments ([n, 4] as x1, y1, x2, y2) lengthened at each end for as
+    long as ink goes on along their line, over gaps up to ``RULE_GAP``, by at
+    most ``reach`` pixels; returned as int [n, 4].
 
     The Hough search ends a segment where a faint printed line breaks up or
     where a digit sits on it, so the last stretch of an underline or a table
     rule, the one the digits are written on, is often left out; what is left
-    of it joins the digits and spoils their boxes.
+    of it joins the digits and spoils their boxes. Every end is walked at once.
     """
-    length = float(np.hypot(x2 - x1, y2 - y1))
-    if length == 0:
-        return x1, y1, x2, y2
-    ux, uy = (x2 - x1) / length, (y2 - y1) / length
-    across = np.arange(-RULE_SLACK, RULE_SLACK + 1, dtype=np.float32)  # a rule found at half size is a pixel off
+    starts = np.concatenate([segments[:, 0:2], segments[:, 2:4]])  # [2n, 2]: first ends, then second ends
+    direction = np.concatenate([segments[:, 0:2] - segments[:, 2:4], segments[:, 2:4] - segments[:, 0:2]])
+    length = np.maximum(np.hypot(direction[:, 0], direction[:, 1]), 1e-6)[:, None]
+    ux, uy = (direction / length).T  # outwards from each end
+    steps = np.arange(1, reach + 1, dtype=np.float32)
+    side = np.arange(-RULE_SLACK, RULE_SLACK + 1, dtype=np.float32)  # a rule found at half size is a pixel off
+    xs = np.rint(starts[:, 0, None, None] + ux[:, None, None] * steps[None, :, None] - uy[:, None, None] * side)
+    ys = np.rint(starts[:, 1, None, None] + uy[:, None, None] * steps[None, :, None] + ux[:, None, None] * side)
     height, width = mask.shape
-    ends = []
-    for (x, y), sign in (((x1, y1), -1.0), ((x2, y2), 1.0)):
-        last, start = 0, 1
-        while start - last <= RULE_GAP + 1 and start <= RULE_FOLLOW * stride:  # walk out while gaps are short
-            steps = np.arange(start, start + stride, dtype=np.float32)
-            xs = np.rint(x + sign * ux * steps[:, None] - uy * across[None, :]).astype(int)
-            ys = np.rint(y + sign * uy * steps[:, None] + ux * across[None, :]).astype(int)
-            inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
-            if not inside.any():
-                break
-            hit = (mask[ys.clip(0, height - 1), xs.clip(0, width - 1)] > 0) & inside
-            for step in np.flatnonzero(hit.any(axis=1)) + start:
-                if step - last > RULE_GAP + 1:
-                    break
-                last = int(step)
-            start += stride
-        ends.append((int(round(x + sign * ux * last)), int(round(y + sign * uy * last))))
-    (x1, y1), (x2, y2) = ends
-    return x1, y1, x2, y2
+    inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
+    ink = mask[ys.clip(0, height - 1).astype(int), xs.clip(0, width - 1).astype(int)] > 0
+    hit = (ink & inside).any(axis=2)  # [2n, reach]
+    # The last hit at or before each step (0: the end itself), and the first
+    # step that lies further than a gap from it: the walk stops there.
+    last_hit = np.maximum.accumulate(np.where(hit, steps[None, :], 0.0), axis=1)
+    broken = (steps[None, :] - last_hit) > RULE_GAP + 1
+    stop = np.where(broken.any(axis=1), broken.argmax(axis=1), reach)
+    last = np.where(stop > 0, last_hit[np.arange(len(hit)), np.maximum(stop - 1, 0)], 0.0)
+    ends = np.rint(starts + np.stack([ux, uy], axis=1) * last[:, None]).astype(int)
+    half = len(segments)
+    return np.concatenate([ends[:half], ends[half:]], axis=1)
 
 
 def _box_sides(mask: np.ndarray, near_rule: np.ndarray, horizontal: bool) -> np.ndarray:
