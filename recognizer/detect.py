@@ -383,7 +383,9 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int
             found.append((x1, y1, x2, y2, thickness))
     if not found:
         return across, upright, thickness_map, distance
-    ends = _extend_rules(mask, np.array([f[:4] for f in found], np.float32), RULE_FOLLOW * min_length)
+    segments = np.array([f[:4] for f in found], np.float32)
+    ends = np.concatenate([_extend_rules(mask, segments[k : k + 256], RULE_FOLLOW * min_length)
+                           for k in range(0, len(segments), 256)])  # 256 at a time: memory stays small
     for (x1, y1, x2, y2), (*_, thickness) in zip(ends.tolist(), found):
         target = across if abs(x2 - x1) >= abs(y2 - y1) else upright
         width = max(1, int(round(thickness)))
@@ -524,7 +526,8 @@ def erase_rules(mask: np.ndarray, rules: Rules | None) -> np.ndarray:
     """
     if rules is None:
         return mask
-    across, upright = rules.across & mask & ~rules.kept, rules.upright & mask & ~rules.kept
+    erasable = mask & (1 - rules.kept)  # strokes drawn along a rule stay
+    across, upright = rules.across & erasable, rules.upright & erasable
     kept = mask & ~(across | upright)
     # Bridge only across a line: vertically over horizontal rules, sideways
     # over vertical ones, never along a rule from one digit to the next.

@@ -14,6 +14,8 @@ number's neighbouring digits would have vouched against.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from recognizer.types import Digit, Line
@@ -80,14 +82,12 @@ def set_apart_outsized(lines: list[Line]) -> tuple[list[Line], list[Digit]]:
     to 20 pixels, cannot tell from a 0 or a 1.
     """
     digits = [d for line in lines for d in line.digits]
-    kept, apart = [], []
-    for line in lines:
-        others = [d.box.h for d in digits if d is not line.digits[0]]
-        if len(line.digits) == 1 and len(others) >= 2 and line.box.h >= OUTSIZED * float(np.median(others)):
-            apart.append(line.digits[0])
-        else:
-            kept.append(line)
-    return kept, apart
+
+    def outsized(lone: Digit) -> bool:
+        others = [d.box.h for d in digits if d is not lone]
+        return len(others) >= 2 and lone.box.h >= OUTSIZED * float(np.median(others))
+
+    return _set_apart_lone(lines, outsized)
 
 
 def set_apart_doubtful_lone(lines: list[Line], min_confidence: float) -> tuple[list[Line], list[Digit]]:
@@ -103,9 +103,14 @@ def set_apart_doubtful_lone(lines: list[Line], min_confidence: float) -> tuple[l
     true digit.
     """
     needed = min_confidence + LONE_DOUBT * (1.0 - min_confidence)
+    return _set_apart_lone(lines, lambda lone: lone.confidence < needed)
+
+
+def _set_apart_lone(lines: list[Line], doubtful: Callable[[Digit], bool]) -> tuple[list[Line], list[Digit]]:
+    """(the lines kept, the digits of one-digit lines that ``doubtful`` holds to be none)."""
     kept, apart = [], []
     for line in lines:
-        if len(line.digits) == 1 and line.digits[0].confidence < needed:
+        if len(line.digits) == 1 and doubtful(line.digits[0]):
             apart.append(line.digits[0])
         else:
             kept.append(line)
