@@ -788,7 +788,11 @@ def _is_small_print(candidate: Candidate, hint: PageHint) -> bool:
 
 
 def _typical_height(cands: list[Candidate]) -> float:
-    heights = sorted(c.box.h for c in cands)
+    """The height of the page's digit-shaped marks (at least 0.7 as tall as
+    wide): the grain of a desk, scraps of rules and dashes, all flat, can
+    outnumber the digits and would set it too low."""
+    shaped = [c for c in cands if c.box.h >= 0.7 * c.box.w] or cands
+    heights = sorted(c.box.h for c in shaped)
     # The upper half of the marks: specks and dots should not set the scale.
     return float(np.median(heights[len(heights) // 2 :])) if heights else 0.0
 

@@ -210,3 +210,19 @@ def test_a_mark_on_the_sheets_edge_is_dropped():
     truth = [b._replace(x=b.x + 250) for b in page.boxes]
     assert _recall(found, truth) == 1.0
     assert len(found) == len(truth)
+
+
+def test_a_desks_flat_grain_does_not_set_the_digit_height():
+    """Scraps of wood grain or of rules, wide and flat, outnumber three digits;
+    the page's digits must still be the height the rest is judged by (marks
+    far taller than it are dropped as edges and frames)."""
+    from recognizer.detect import Candidate, _typical_height
+    from recognizer.types import Box
+
+    def mark(w, h):
+        return Candidate(Box(0, 0, w, h), np.ones((h, w), bool), 100.0)
+
+    digits = [mark(35, 60) for _ in range(3)]
+    grain = [mark(60, 18) for _ in range(40)]
+    assert _typical_height(digits + grain) == 60
+    assert _typical_height(grain) == 18  # nothing shaped like a digit: the marks there are
