@@ -63,6 +63,7 @@ HUGE_HEIGHT_RATIO = 2.6  # taller than this many median heights: an edge or fram
 ONE_STROKE_HEIGHT = 0.7  # a straight stroke at least this share of the digit height may be a "1"
 SMALL_PRINT = 0.5  # under this share of the digit height...
 FINE_PRINT = 0.5  # ...and this share of the pen's width: print
+JOIN_OVERLAP = 0.25  # a piece joins a mark it overlaps in x by this share of the narrower
 CUT_OFF_RATIO = 6  # a mark touching the border of an image this many times its size is cut off
 CUT_MIN_ASPECT = 0.9  # marks at least this wide for their height may be touching digits
 CUT_MIN_PIECE_HEIGHT = 0.6  # each piece of a cut stands this tall against the mark
@@ -646,8 +647,9 @@ def _merge(a: Candidate, b: Candidate) -> Candidate:
 def _join_broken(cands: list[Candidate], typical_h: float) -> list[Candidate]:
     """Join pieces of one digit (a 5's flag, a 4's open top, a broken stroke).
 
-    A small piece joins the mark it overlaps most in x when they overlap by
-    half the narrower one, sit within a quarter of a digit height vertically,
+    A small piece joins the mark it overlaps most in x when they overlap by a
+    quarter of the narrower one (a 5's flag, drawn apart, often reaches well
+    right of its body), sit within a quarter of a digit height vertically,
     and the union still has a digit's proportions. All pairs are tested at
     once with NumPy; pieces join in rounds until nothing changes.
     """
@@ -662,7 +664,7 @@ def _join_broken(cands: list[Candidate], typical_h: float) -> list[Candidate]:
         union_w = np.maximum(right[:, None], right[None, :]) - np.minimum(x[:, None], x[None, :])
         union_h = np.maximum(bottom[:, None], bottom[None, :]) - np.minimum(y[:, None], y[None, :])
         ok = (
-            (overlap_x >= 0.5 * np.minimum(w[:, None], w[None, :]))
+            (overlap_x >= JOIN_OVERLAP * np.minimum(w[:, None], w[None, :]))
             & (gap_y <= 0.25 * typical_h)
             & (union_h <= 1.35 * typical_h)
             & (union_w <= 1.1 * union_h)

@@ -226,3 +226,17 @@ def test_a_desks_flat_grain_does_not_set_the_digit_height():
     grain = [mark(60, 18) for _ in range(40)]
     assert _typical_height(digits + grain) == 60
     assert _typical_height(grain) == 18  # nothing shaped like a digit: the marks there are
+
+
+def test_a_fives_flag_drawn_apart_and_off_to_the_right_joins_its_body():
+    """Measured on a photo: the flag overlaps the body by under a third of its
+    width; read apart, the body alone reads as a 3."""
+    from recognizer.detect import Candidate, _join_broken
+    from recognizer.types import Box
+
+    def mark(x, y, w, h):
+        return Candidate(Box(x, y, w, h), np.ones((h, w), bool), 100.0)
+
+    body, flag, neighbour = mark(0, 20, 18, 21), mark(14, 7, 14, 6), mark(40, 8, 18, 33)
+    joined = _join_broken([body, flag, neighbour], typical_h=36.5)
+    assert sorted(c.box for c in joined) == [Box(0, 7, 28, 34), Box(40, 8, 18, 33)]
