@@ -347,12 +347,13 @@ def choose_threshold(ink: np.ndarray) -> float:
 # Components and filters
 # ----------------------------------------------------------------------------
 def _rules(mask: np.ndarray, max_thickness: float, min_length: int
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """Long thin straight lines at any angle (ruled paper in perspective, skewed
     forms, underlines), drawn as masks as thick as they are: the mostly
     horizontal ones and the mostly vertical ones apart, and a map of each
     rule's thickness where it runs (a form mixes heavy and light lines), and
-    the mask's distance transform (each ink pixel's depth in its stroke)."""
+    the mask's distance transform (each ink pixel's depth in its stroke; None
+    when the search found no straight run, and so no rule)."""
     # Large masks are searched at half size (max-pooled, so a 1-px rule stays
     # unbroken); the segments are scaled back.
     step = 2 if mask.size > HOUGH_FULL_SIZE else 1
@@ -365,9 +366,9 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int
     across = np.zeros_like(mask)  # mostly horizontal
     upright = np.zeros_like(mask)  # mostly vertical
     thickness_map = np.zeros(mask.shape, np.float32)
-    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
     if segments is None:
-        return across, upright, thickness_map, distance
+        return across, upright, thickness_map, None
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
     found = []
     for x1, y1, x2, y2 in segments:  # reshaped: (N, 1, 4) in OpenCV 4, (N, 4) in 5
         # Rules run with the page's axes (give or take skew and perspective); a
