@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from conftest import iou, touching_pair
-from recognizer.detect import detect, is_dark_ink
+from recognizer.detect import detect, is_dark_ink, label_components
 from recognizer.errors import RecognizerError
 from recognizer.synthetic import make_page
 
@@ -15,6 +15,25 @@ def _recall(found, truth):
 def _found(detection):
     """The candidates' boxes in the image's own pixels."""
     return [c.box.scaled(detection.scale) for c in detection.candidates]
+
+
+def test_component_boxes_agree_with_opencvs_own_stats():
+    """The boxes taken from outer contours are the ones connectedComponentsWithStats
+    gives: rings with marks in their holes, marks on the border, diagonal
+    touches, single pixels and speckle."""
+    rng = np.random.default_rng(3)
+    mask = (rng.random((240, 320)) < 0.04).astype(np.uint8)  # speckle, much of it touching diagonally
+    cv2.circle(mask, (100, 100), 40, 1, 3)
+    cv2.circle(mask, (100, 100), 20, 1, 2)  # a ring in a ring's hole...
+    cv2.circle(mask, (100, 100), 3, 1, -1)  # ...and a dot in that
+    cv2.rectangle(mask, (0, 150), (60, 239), 1, 2)  # on the border
+    mask[5, 300] = mask[6, 301] = 1  # two pixels joined at a corner
+    found = label_components(mask)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    assert found.count == count > 100
+    # Each component's box, whatever the labels' order.
+    ours = {tuple(found.boxes[k]) + (int(np.count_nonzero(found.labels == k)),) for k in range(1, count)}
+    assert ours == {tuple(int(v) for v in row) for row in stats[1:]}
 
 
 @pytest.mark.parametrize("seed", range(4))
