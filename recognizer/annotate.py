@@ -35,9 +35,14 @@ def _label(canvas: np.ndarray, text: str, x: int, y: int, scale: float, colour, 
     cv2.putText(canvas, text, (x, y + h), FONT, scale, (255, 255, 255), thickness, cv2.LINE_AA)
 
 
+def colour_copy(image: np.ndarray) -> np.ndarray:
+    """A BGR copy of a grey, BGR or BGRA image to draw on."""
+    return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image[:, :, :3].copy()
+
+
 def annotate(image: np.ndarray, reading: Reading) -> np.ndarray:
     """Return a colour copy of ``image`` with each digit boxed and labelled."""
-    canvas = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image[:, :, :3].copy()
+    canvas = colour_copy(image)
     height, width = canvas.shape[:2]
     thickness = max(1, round(max(height, width) / 600))
     for x, y, w, h in reading.rejected:

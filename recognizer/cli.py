@@ -302,10 +302,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
                            template=Path(args.template) if args.template else None, model=args.model,
                            min_confidence=args.min_confidence, workers=args.workers, scheduler=args.scheduler,
                            force=args.force)
-    if options.template:
-        from recognizer.template import load_template
-
-        load_template(options.template)  # a bad template fails now, not in every worker
     summary = run_batch(args.inputs, options, progress=not args.no_progress)
     print(summary.line())
     for failure in summary.failed_sources[:20]:

@@ -503,9 +503,6 @@ class Rules:
     upright: np.ndarray
     kept: np.ndarray  # strokes drawn along rules, not erased with them
 
-    def any(self) -> bool:
-        return bool(self.across.any() or self.upright.any())
-
 
 def find_rules(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | None = None) -> Rules | None:
     """Ruled lines, box borders, table rules and box sides in a binary mask.

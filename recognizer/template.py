@@ -17,6 +17,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from recognizer.annotate import colour_copy
+from recognizer.detect import to_gray
 from recognizer.errors import RecognizerError
 from recognizer.types import Box, Reading
 
@@ -59,7 +61,7 @@ def load_template(path: str | Path) -> Template:
 
 
 def _grey_small(image: np.ndarray) -> tuple[np.ndarray, float]:
-    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    grey = to_gray(image)
     factor = min(1.0, ALIGN_SIDE / max(grey.shape))
     small = grey if factor == 1.0 else cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
     return small, factor
@@ -122,7 +124,7 @@ def draw_template(template: Template, image: np.ndarray | None = None) -> np.nda
         if template.reference is None:
             raise RecognizerError(template.path, "the template has no reference scan to draw on (give --image)")
         image = load_image(template.reference)
-    canvas = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image.copy()
+    canvas = colour_copy(image)
     thickness = max(2, max(canvas.shape[:2]) // 600)
     for name, box in template.fields.items():
         cv2.rectangle(canvas, (box.x, box.y), (box.right, box.bottom), (0, 90, 255), thickness)
