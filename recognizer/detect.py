@@ -29,7 +29,7 @@ LEARN_MAX_SIDE = 800  # the page is learnt on a copy at most this large
 WORK_DIGIT_HEIGHT = 32  # pixels: the page is read at a scale that keeps digits this tall...
 WORK_PEN = 2.5  # ...or its pen this wide, whichever is larger,
 MIN_WORK_FACTOR = 0.4  # but never shrunk more than this,
-MAX_WORK_FACTOR = 0.85  # and not at all when it would gain less than this
+MAX_WORK_FACTOR = 0.9  # and not at all when it would gain less than this (a 150 dpi form is read at 0.86)
 BACKGROUND_SIDE = 256  # the polarity is judged on a copy this small
 PAPER_MIN_BRIGHTNESS = 120  # a sheet on a desk is at least this bright...
 SHEET_TAIL = 1.0  # ...with a tail of dark ink at least as long as its light tail
@@ -393,18 +393,15 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int
     if segments is None:
         return across, upright, thickness_map, None
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
+    thicknesses = _thickness_along(distance, segments)
     found = []
-    for x1, y1, x2, y2 in segments:  # reshaped: (N, 1, 4) in OpenCV 4, (N, 4) in 5
+    for (x1, y1, x2, y2), thickness in zip(segments.tolist(), thicknesses.tolist()):
         # Rules run with the page's axes (give or take skew and perspective); a
         # tilted straight run is a digit's stroke (a 2's or 7's diagonal) unless it
         # is far longer than any digit could be.
         off_axis = np.degrees(np.arctan2(min(abs(x2 - x1), abs(y2 - y1)), max(abs(x2 - x1), abs(y2 - y1))))
         if off_axis > RULE_AXIS_TOLERANCE and np.hypot(x2 - x1, y2 - y1) < TILTED_RULE_LENGTH * min_length:
             continue
-        steps = max(abs(x2 - x1), abs(y2 - y1)) + 1
-        xs = np.linspace(x1, x2, steps).round().astype(int)
-        ys = np.linspace(y1, y2, steps).round().astype(int)
-        thickness = 2.0 * percentile(distance[ys, xs], 50)
         if thickness <= max_thickness:
             found.append((x1, y1, x2, y2, thickness))
     if not found:
@@ -418,6 +415,33 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int
         cv2.line(target, (x1, y1), (x2, y2), 1, width)
         cv2.line(thickness_map, (x1, y1), (x2, y2), float(max(thickness, 1.0)), width)
     return across, upright, thickness_map, distance
+
+
+def _thickness_along(distance: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """Each segment's ([n, 4] as x1, y1, x2, y2) thickness: twice the median
+    depth of the ink under it (``distance``: the mask's distance transform),
+    sampled once a pixel along its longer axis. A form has hundreds of
+    segments: all are sampled at once, and the medians taken from one sort
+    (the same numbers as ``percentile(..., 50)`` segment by segment)."""
+    x1, y1, x2, y2 = segments.astype(np.int64).T
+    steps = np.maximum(np.abs(x2 - x1), np.abs(y2 - y1)) + 1
+    owner = np.repeat(np.arange(len(segments)), steps)
+    first = np.cumsum(steps) - steps
+    k = (np.arange(int(steps.sum())) - first[owner]).astype(np.float64)
+    last = first + steps - 1
+
+    def along(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # as np.linspace(a, b, steps).round()
+        values = k * ((b - a) / np.maximum(steps - 1, 1))[owner] + a[owner]
+        values[last] = b
+        return values.round().astype(np.int64)
+
+    depth = distance[along(y1, y2), along(x1, x2)]
+    ordered = depth[np.lexsort((depth, owner))].astype(np.float64)  # each segment's depths, sorted
+    position = 0.5 * (steps - 1)
+    low = np.floor(position).astype(np.int64)
+    high = np.minimum(low + 1, steps - 1)
+    below, above = ordered[first + low], ordered[first + high]
+    return 2.0 * (below + (above - below) * (position - low))
 
 
 def _extend_rules(mask: np.ndarray, segments: np.ndarray, reach: int) -> np.ndarray:

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from conftest import iou, touching_pair
-from recognizer.detect import detect, is_dark_ink, label_components
+from recognizer.detect import _thickness_along, detect, is_dark_ink, label_components
 from recognizer.errors import RecognizerError
 from recognizer.synthetic import make_page
 
@@ -34,6 +34,23 @@ def test_component_boxes_agree_with_opencvs_own_stats():
     # Each component's box, whatever the labels' order.
     ours = {tuple(found.boxes[k]) + (int(np.count_nonzero(found.labels == k)),) for k in range(1, count)}
     assert ours == {tuple(int(v) for v in row) for row in stats[1:]}
+
+
+def test_rule_thickness_is_the_median_depth_under_each_segment():
+    """All segments sampled at once give what sampling each one alone gives:
+    twice the median depth, taken once a pixel along its longer axis (odd
+    and even counts, points, steep and reversed segments)."""
+    rng = np.random.default_rng(5)
+    distance = (rng.random((120, 160)) * 6).astype(np.float32)
+    segments = np.array([[3, 4, 150, 9], [150, 100, 10, 90], [20, 5, 25, 110], [7, 7, 7, 7], [0, 0, 1, 119],
+                         [40, 60, 41, 60]], np.int32)
+    one_by_one = []
+    for x1, y1, x2, y2 in segments:
+        steps = max(abs(x2 - x1), abs(y2 - y1)) + 1
+        xs = np.linspace(x1, x2, steps).round().astype(int)
+        ys = np.linspace(y1, y2, steps).round().astype(int)
+        one_by_one.append(2.0 * np.percentile(distance[ys, xs], 50))
+    assert _thickness_along(distance, segments).tolist() == one_by_one
 
 
 @pytest.mark.parametrize("seed", range(4))
