@@ -71,8 +71,8 @@ def build_model(classes: int = 10, dense: int = 128):
     few milliseconds; batch norm after each convolution folds into the
     convolution when the model is exported for inference. Half as wide (16
     and 32 filters, a quarter of the cost) the scene model read a form's 150
-    marks in 7 ms instead of 21, but forms and cluttered photos half a point
-    of end-to-end F1 worse (0.969 and 0.930 against 0.974 and 0.935).
+    marks in 7 ms instead of 21, but read forms and cluttered photos about
+    half a point of end-to-end F1 worse (forms under the 0.97 aimed at).
     """
     import keras
     from keras import layers
