@@ -477,11 +477,12 @@ def _extend_rules(mask: np.ndarray, segments: np.ndarray, reach: int) -> np.ndar
     return np.concatenate([ends[:half], ends[half:]], axis=1)
 
 
-def _box_sides(mask: np.ndarray, near_rule: np.ndarray, horizontal: bool) -> np.ndarray:
+def _box_sides(mask: np.ndarray, near_rule: np.ndarray, heaviest: float, horizontal: bool) -> np.ndarray:
     """Short straight bars that run from one rule to another and are about as
     thin as those rules: the sides of boxes. (A digit's stroke in a box, drawn
     with a pen, is most often thicker than the box's lines.) ``near_rule``: each
-    rule's thickness where it runs and a couple of pixels around it."""
+    rule's thickness where it runs and a couple of pixels around it;
+    ``heaviest``: its largest value, the thickest rule."""
     shape = (LINE_MIN_LENGTH // 2, 1) if horizontal else (1, LINE_MIN_LENGTH // 2)
     runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, shape))
     bars = label_components(runs)
@@ -494,7 +495,6 @@ def _box_sides(mask: np.ndarray, near_rule: np.ndarray, horizontal: bool) -> np.
     def thin_enough(width: float, rule: float) -> bool:
         return width <= max(SIDE_WIDTH * rule, rule + SIDE_MARGIN)
 
-    heaviest = float(near_rule.max())
     for k in [k for k in range(1, bars.count) if thin_enough(widths[k], heaviest)]:
         x, y, w, h = (int(v) for v in bars.boxes[k])
         # Each end within a few pixels of a rule (found at half size, a rule
@@ -548,8 +548,9 @@ def find_rules(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | 
     if not (across.any() or upright.any()):
         return None
     near_rule = cv2.dilate(thickness_map, np.ones((5, 5), np.uint8))  # each rule's thickness, and around it
-    upright |= _box_sides(mask, near_rule, horizontal=False)
-    across |= _box_sides(mask, near_rule, horizontal=True)
+    heaviest = float(near_rule.max())  # once for both directions: a full-page pass
+    upright |= _box_sides(mask, near_rule, heaviest, horizontal=False)
+    across |= _box_sides(mask, near_rule, heaviest, horizontal=True)
     # A stroke drawn along a rule (a 2's base on the line it is written on) is
     # deeper than the rule alone, and runs with it: its core and what lies
     # around it are kept. (Where print crosses a rule, the core is short.)
