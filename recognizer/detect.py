@@ -176,7 +176,8 @@ def is_dark_ink(gray: np.ndarray) -> bool:
     its grey levels: a tail towards black means dark ink on paper. One case
     breaks that rule: a sheet photographed on a darker desk that fills most
     of the frame. A large, bright region standing well above the rest is
-    taken as paper, whatever the histogram says.
+    taken as paper, whatever the histogram says. Paper in a shadow, reached
+    from it without crossing an edge (``_shaded_sheet``), is not "the rest".
     """
     small = _background_copy(gray)
     low, mid, high = _histogram_percentiles(small, (1, 50, 99))
@@ -192,8 +193,14 @@ def is_dark_ink(gray: np.ndarray) -> bool:
     if sheet.mean() < 0.15 or sheet.all():
         return False
     paper, rest = float(np.median(background[sheet])), float(np.median(background[~sheet]))
-    if paper < PAPER_MIN_BRIGHTNESS or rest >= PAGE_CONTRAST * paper:
+    if paper < PAPER_MIN_BRIGHTNESS:
         return False
+    if rest >= PAGE_CONTRAST * paper:
+        # A shadow over much of the sheet puts shaded paper with the desk and
+        # lifts the "desk" to the paper's level: set the shaded paper apart.
+        shaded = sheet | _shaded_sheet(small, sheet)
+        if shaded.all() or float(np.median(background[~shaded])) >= PAGE_CONTRAST * paper:
+            return False
     # On a real sheet the ink's tail points to black inside the sheet too;
     # glare on a board, or a patch dense with chalk, has its tail to white.
     low, mid, high = _histogram_percentiles(small[sheet], (0.5, 50, 99.5))

@@ -235,6 +235,21 @@ def test_paper_in_a_shadow_is_read_but_the_desk_beyond_it_is_not():
     assert len(found) == len(truth)  # the ring on the desk is not among them
 
 
+def test_a_sheet_mostly_in_shadow_on_a_desk_is_still_dark_ink(recognizer):
+    """A shadow over most of the sheet leaves the shaded paper about as bright
+    as the desk: taken together they look like no desk at all, so the
+    polarity must tell the shaded paper from the desk first."""
+    page = make_page(["4096", "17"], size=(600, 480), seed=4)  # (width, height)
+    frame = np.full((480, 800, 3), 135, np.uint8)
+    frame[:, 100:700] = page.image  # a strip of desk left and right
+    shade = np.zeros((480, 800), np.float32)
+    shade[:, 250:] = 1.0  # all but the sheet's left quarter, and the desk beyond
+    shade = cv2.GaussianBlur(shade, (0, 0), 30)
+    frame = (frame * (1.0 - 0.2 * shade)[..., None]).astype(np.uint8)
+    assert is_dark_ink(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+    assert recognizer.read_array(frame).numbers == ["4096", "17"]
+
+
 def test_a_mark_on_the_sheets_edge_is_dropped():
     """A dark sliver along the edge of a sheet on a desk (the edge itself, or a
     mark cut off by it) is not read; the digits on the sheet are."""
