@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from conftest import iou, touching_pair
-from recognizer.detect import _thickness_along, detect, is_dark_ink, label_components
+from recognizer.detect import _thickness_along, detect, is_dark_ink, label_components, measure_scale
 from recognizer.errors import RecognizerError
 from recognizer.synthetic import make_page
 
@@ -248,6 +248,19 @@ def test_a_sheet_mostly_in_shadow_on_a_desk_is_still_dark_ink(recognizer):
     frame = (frame * (1.0 - 0.2 * shade)[..., None]).astype(np.uint8)
     assert is_dark_ink(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
     assert recognizer.read_array(frame).numbers == ["4096", "17"]
+
+
+def test_a_corner_of_desk_cut_by_the_pictures_border_does_not_set_the_pen():
+    page = make_page(["4096", "17"], size=(640, 480), seed=4)
+    core = (cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY) < 128).astype(np.uint8)
+    alone = measure_scale(core)
+    core[260:, :50] = 1  # a solid block in the corner, 50 pixels wide
+    with_desk = measure_scale(core)
+    assert 2 <= alone.stroke <= 10
+    assert with_desk.stroke == pytest.approx(alone.stroke)
+    assert with_desk.height == pytest.approx(alone.height)
+    # A tight crop: the only mark touches the border, and still sets the pen.
+    assert measure_scale(np.pad(np.ones((60, 12), np.uint8), ((0, 0), (20, 20)))).stroke > 3
 
 
 def test_a_mark_on_the_sheets_edge_is_dropped():
