@@ -339,14 +339,15 @@ def measure_scale(core: np.ndarray) -> Scale:
     marked = label_components(core)
     x, y, w, h = marked.boxes[1:].T
     shaped = (h >= MIN_DIGIT_SIDE) & (h >= 0.7 * w) & (h <= 6 * w)
+    # What the picture's border cuts (a corner of desk, a page's edge) tells
+    # nothing of the page's pen or digits, unless nothing else is there (a
+    # tight crop of one digit).
+    inside = (x > 0) & (y > 0) & (x + w < core.shape[1]) & (y + h < core.shape[0])
+    if (shaped & inside).any():
+        shaped &= inside
     heights = np.sort(h[shaped])
     height = float(np.median(heights[len(heights) // 2 :])) if heights.size else 0.0
-    tall = shaped & (h >= 2 * MIN_DIGIT_SIDE)
-    # What the picture's border cuts (a corner of desk, a page's edge) can be
-    # far wider than any pen; it does not set the pen unless nothing else is
-    # there (a tight crop).
-    inside = (x > 0) & (y > 0) & (x + w < core.shape[1]) & (y + h < core.shape[0])
-    marks = np.flatnonzero(tall & inside if (tall & inside).any() else tall) + 1
+    marks = np.flatnonzero(shaped & (h >= 2 * MIN_DIGIT_SIDE)) + 1
     if marks.size == 0:
         return Scale(0.0, height)
     boundary = core - cv2.erode(core, np.ones((3, 3), np.uint8))
