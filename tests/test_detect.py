@@ -236,9 +236,9 @@ def test_paper_in_a_shadow_is_read_but_the_desk_beyond_it_is_not():
 
 
 def test_a_sheet_mostly_in_shadow_on_a_desk_is_still_dark_ink(recognizer):
-    """A shadow over most of the sheet leaves the shaded paper about as bright
-    as the desk: taken together they look like no desk at all, so the
-    polarity must tell the shaded paper from the desk first."""
+    """A shadow over most of the sheet leaves more shaded paper than desk
+    outside the lit part: taken together they are too bright for a desk, so
+    the polarity must tell the shaded paper from the desk first."""
     page = make_page(["4096", "17"], size=(600, 480), seed=4)  # (width, height)
     frame = np.full((480, 800, 3), 135, np.uint8)
     frame[:, 100:700] = page.image  # a strip of desk left and right
@@ -250,7 +250,7 @@ def test_a_sheet_mostly_in_shadow_on_a_desk_is_still_dark_ink(recognizer):
     assert recognizer.read_array(frame).numbers == ["4096", "17"]
 
 
-def test_a_corner_of_desk_cut_by_the_pictures_border_does_not_set_the_pen():
+def test_a_corner_of_desk_cut_by_the_pictures_border_sets_neither_pen_nor_digit_height():
     page = make_page(["4096", "17"], size=(640, 480), seed=4)
     core = (cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY) < 128).astype(np.uint8)
     alone = measure_scale(core)
