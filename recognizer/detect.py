@@ -185,12 +185,8 @@ def is_dark_ink(gray: np.ndarray) -> bool:
         return True
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (BACKGROUND_KERNEL, BACKGROUND_KERNEL))
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
-    _, bright = cv2.threshold(background, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
-    if count < 2:
-        return False
-    sheet = labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    if sheet.mean() < 0.15 or sheet.all():
+    sheet = _lit_sheet(background)
+    if sheet is None or sheet.mean() < 0.15 or sheet.all():
         return False
     paper, rest = float(np.median(background[sheet])), float(np.median(background[~sheet]))
     if paper < PAPER_MIN_BRIGHTNESS:
@@ -207,6 +203,16 @@ def is_dark_ink(gray: np.ndarray) -> bool:
     return (mid - low) >= SHEET_TAIL * (high - mid)
 
 
+def _lit_sheet(background: np.ndarray) -> np.ndarray | None:
+    """The largest region brighter than Otsu's split of ``background`` (the
+    picture with its ink closed away): the lit part of a sheet, if any."""
+    _, bright = cv2.threshold(background, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
+    if count < 2:
+        return None
+    return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+
+
 def _page_mask(background: np.ndarray, small: np.ndarray) -> np.ndarray | None:
     """The sheet of paper, when a photo shows it on a much darker desk.
 
@@ -216,14 +222,8 @@ def _page_mask(background: np.ndarray, small: np.ndarray) -> np.ndarray | None:
     under 70 % of the lit paper's brightness. Paper in a shadow is sheet.
     ``background`` is ``small`` (the picture) with its ink closed away.
     """
-    threshold, bright = cv2.threshold(background, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
-    if count < 2:
-        return None
-    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    sheet = labels == largest
-    share = sheet.mean()
-    if not 0.15 <= share <= 0.995:
+    sheet = _lit_sheet(background)
+    if sheet is None or not 0.15 <= sheet.mean() <= 0.995:
         return None
     paper = float(np.median(background[sheet]))  # in the light
     sheet |= _shaded_sheet(small, sheet)
