@@ -9,6 +9,7 @@ per-frame JSON Lines. Output files are flushed frame by frame and closed in
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import sys
@@ -38,6 +39,8 @@ class FrameReader:
     def __init__(self, recognizer: Recognizer, source: str = "stream", stabilise: bool = True) -> None:
         from recognizer.classify import RecentCrops
 
+        # A copy, set up for frames: the caller's recognizer reads still images as before.
+        recognizer = copy.copy(recognizer)
         if not isinstance(recognizer.classifier, RecentCrops):  # a digit in view is read once, then reused
             recognizer.classifier = RecentCrops(recognizer.classifier)
         recognizer.rescale = False  # frames at the camera's scale: whole-pixel shifts keep crops the same

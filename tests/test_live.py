@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from recognizer.cli import main
-from recognizer.live import run_live
+from recognizer.live import FrameReader, run_live
 from recognizer.synthetic import make_page
 from recognizer.types import Box, Digit, Line, Reading
 from recognizer.video import Stabiliser
@@ -212,3 +212,13 @@ def test_recent_crops_reuse_only_unchanged_crops():
     assert inner.rows == 5
     np.testing.assert_allclose(again[[0, 1, 3]], first[[0, 1, 3]])
     np.testing.assert_allclose(again[2], inner.predict(changed[2:3])[0])
+
+
+def test_reading_frames_leaves_the_callers_recognizer_as_it_was(recognizer):
+    """Frames are read with a frame cache and at the camera's scale; a still
+    image read afterwards with the same recognizer is read as before."""
+    classifier, rescale = recognizer.classifier, recognizer.rescale
+    reader = FrameReader(recognizer, "clip.avi")
+    reader.read(_frames(1)[0])
+    assert reader.recognizer is not recognizer
+    assert (recognizer.classifier, recognizer.rescale) == (classifier, rescale)
