@@ -61,3 +61,29 @@ def test_blank_image_is_an_error_reading(recognizer):
 def test_touching_digits_are_read_as_two(recognizer):
     image, _ = touching_pair(4, 7)
     assert recognizer.read_array(image).numbers == ["47"]
+
+
+def _number_and_lone_bar(bar_ink: float) -> np.ndarray:
+    """A handwritten 385 (pen 110 levels under the paper) and, alone further
+    down, a printed sans-serif "l" as tall as the digits, ``bar_ink`` levels dark."""
+    from recognizer.scenes import printed_text
+    from recognizer.synthetic import render_digit
+
+    rng = np.random.default_rng(5)
+    paper = np.full((400, 600), 235.0)
+    x = 60
+    for digit in (3, 8, 5):
+        glyph = render_digit(digit, 60, rng, pen=0.1)
+        paper[60 : 60 + glyph.shape[0], x : x + glyph.shape[1]] -= 110 * glyph
+        x += glyph.shape[1] + 12
+    bar = printed_text("l", 60, rng)
+    paper[250 : 250 + bar.shape[0], 400 : 400 + bar.shape[1]] -= bar_ink * bar
+    return np.clip(paper, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("bar_ink, numbers", [(110, ["385", "1"]), (200, ["385"])])
+def test_a_lone_bar_is_a_1_only_when_inked_like_the_pages_digits(recognizer, bar_ink, numbers):
+    """The model calls this bar "not a digit"; alone on its row, it is still
+    read "1" when written with the digits' pen, but not when it is far darker
+    (print beside handwriting)."""
+    assert recognizer.read_array(_number_and_lone_bar(bar_ink)).numbers == numbers
