@@ -24,6 +24,8 @@ NOT_A_DIGIT = 10  # the model's eleventh class, when it has one
 MIN_CONFIDENCE = 0.5  # below this a mark is reported as not read
 CUT_MIN_CONFIDENCE = 0.8  # every piece of a cut must read at least this well...
 CUT_MARGIN = 0.1  # ...and on average no worse than the whole mark less this
+DOUBTED_NOT_A_DIGIT = 0.85  # a mark among digits, called "not a digit" with less than this...
+CONTEXT_DIGIT_SHARE = 0.8  # ...and read as one digit with this share of the digit classes, is that digit
 LONE_ONE_INK = 1.25  # a lone bar is a "1" only when inked within this factor of the page's digits
 
 
@@ -103,6 +105,35 @@ class Recognizer:
                 labels[row] = 1
                 probabilities[row, 1] = probabilities[row, :NOT_A_DIGIT].sum()
 
+    @staticmethod
+    def _keep_doubted_among_digits(detection: Detection, marks, probabilities: np.ndarray,
+                                   labels: np.ndarray) -> None:
+        """A mark the model only half rejects (``DOUBTED_NOT_A_DIGIT``) but reads
+        as one digit far before the others (``CONTEXT_DIGIT_SHARE``), standing in
+        a row of digits of its own size, is that digit.
+
+        The model sees each mark alone: a typed 0 is a printed O to it, a digit
+        grazed by a rule looks like a scrap. Beside digits its size, written in
+        one row, it is seldom anything but a digit. Its confidence is then the
+        digit's share of the model's digit classes.
+        """
+        candidates, height = detection.candidates, detection.digit_height
+        heads = [whole.rows[0] for whole, *_ in marks]
+        for index, row in enumerate(heads):
+            if labels[row] != NOT_A_DIGIT or probabilities[row, NOT_A_DIGIT] >= DOUBTED_NOT_A_DIGIT:
+                continue
+            digit_mass = probabilities[row, :NOT_A_DIGIT]
+            if digit_mass.max() < CONTEXT_DIGIT_SHARE * digit_mass.sum():
+                continue
+            own = candidates[index].box.h
+            if not 0.7 * height <= own <= 1.4 * height:
+                continue
+            neighbours = row_neighbours(index, candidates)
+            if neighbours and all(labels[heads[k]] != NOT_A_DIGIT
+                                  and 0.75 * own <= candidates[k].box.h <= 1.33 * own for k in neighbours):
+                labels[row] = int(digit_mass.argmax())
+                probabilities[row] = np.append(digit_mass / digit_mass.sum(), 0.0)
+
     def _classify(self, detection: Detection) -> tuple[list[Digit], list[Box]]:
         """Read every mark; return the digits and the boxes of marks rejected."""
         crops: list[np.ndarray] = []
@@ -121,6 +152,7 @@ class Recognizer:
         labels = probabilities.argmax(axis=1)
         if probabilities.shape[1] > NOT_A_DIGIT:
             self._keep_straight_ones(detection, marks, probabilities, labels)
+            self._keep_doubted_among_digits(detection, marks, probabilities, labels)
         # A digit's confidence; a mark the model calls "not a digit" gets 0.
         confidences = np.where(labels == NOT_A_DIGIT, 0.0, probabilities.max(axis=1))
 

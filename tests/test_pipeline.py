@@ -87,3 +87,39 @@ def test_a_lone_bar_is_a_1_only_when_inked_like_the_pages_digits(recognizer, bar
     read "1" when written with the digits' pen, but not when it is far darker
     (print beside handwriting)."""
     assert recognizer.read_array(_number_and_lone_bar(bar_ink)).numbers == numbers
+
+
+class DoubtingZeros:
+    """The shipped model, except that every mark it reads 0 it calls "not a
+    digit" with probability ``doubt`` (the rest on 0), as it does with typed 0s
+    that look like a printed O."""
+
+    def __init__(self, inner, doubt: float):
+        self.inner, self.doubt = inner, doubt
+
+    def predict(self, digits):
+        probabilities = self.inner.predict(digits).copy()
+        zeros = probabilities.argmax(axis=1) == 0
+        probabilities[zeros] = 0.0
+        probabilities[zeros, 0], probabilities[zeros, 10] = 1.0 - self.doubt, self.doubt
+        return probabilities
+
+
+def _row_and_lone_zero() -> np.ndarray:
+    """Handwritten 3 0 8 in a row and, further down, a 0 alone."""
+    from recognizer.synthetic import render_digit
+
+    rng = np.random.default_rng(2)
+    paper = np.full((360, 500), 235.0)
+    for digit, x, y in ((3, 60, 60), (0, 120, 60), (8, 180, 60), (0, 320, 240)):
+        glyph = render_digit(digit, 60, rng, pen=0.1)
+        paper[y : y + glyph.shape[0], x : x + glyph.shape[1]] -= 150 * glyph
+    return np.clip(paper, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("doubt, numbers", [(0.0, ["308", "0"]), (0.7, ["308"]), (0.95, ["38"])])
+def test_a_half_rejected_mark_among_digits_of_its_size_is_read(recognizer, doubt, numbers):
+    """Half rejected (0.7), the 0 in the row is read, the lone 0 is not; firmly
+    rejected (0.95), neither is."""
+    reader = Recognizer(DoubtingZeros(recognizer.classifier, doubt))
+    assert reader.read_array(_row_and_lone_zero()).numbers == numbers
