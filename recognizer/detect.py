@@ -39,6 +39,7 @@ MIN_WINDOW = 24  # ...and at least this many pixels
 NOISE_FLOOR = 10  # ink-map levels that are never ink
 FAINT_LEVEL = 0.6  # a second look for fainter marks, at this share of that threshold,
 MIN_FAINT_SEEDS = 12  # when at least this many pixels away from the strong marks reach it
+GROW_LIMIT = 1.4  # a strong mark grows into its faint rest up to this many digit heights
 FAINT_RATIO = 0.2  # marks this much fainter than its firmest handwriting are not read (pencil: ~0.3 of marker)
 PAGE_CONTRAST = 0.7  # a desk is darker than this share of the paper's brightness
 SHEET_EDGE_MARGIN = 7  # pixels: a mark this close to the sheet's edge touches it
@@ -659,8 +660,35 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float) -> list[
     if not searched:  # faint rules (light ruled paper) matter at the fainter level
         rules = find_rules(high, digit_height, faint)
     low = erase_rules((ink >= low_threshold * 0.5).astype(np.uint8), rules)
-    candidates += _marks(ink, low, seeds, skip=taken & low)
-    return candidates
+    low_marked = label_components(low)
+    grown = _grow_into_faint(candidates, low_marked, seeds, digit_height)
+    return grown + _marks(ink, low, seeds, skip=taken & low, labelled=low_marked)
+
+
+def _grow_into_faint(strong: list[Candidate], low: Components, seeds: np.ndarray,
+                     digit_height: float) -> list[Candidate]:
+    """Strong marks grown to the fainter mark they are part of.
+
+    A pencil digit is rarely even: its firm part is found first, and the rest
+    (a 9's faint tail, the side of a 0 that a grid line cut off) holds no pixel
+    of the strong threshold. When the fainter mask joins such a rest to one
+    strong mark, and only one (neighbouring digits are not merged), and the
+    whole is still no larger than a digit, the whole is the mark.
+    """
+    if not strong or digit_height <= 0:
+        return strong
+    seeded = np.bincount(low.labels[seeds], minlength=low.count) >= MIN_FAINT_SEEDS
+    owners = [np.unique(low.labels[c.box.y : c.box.bottom, c.box.x : c.box.right][c.mask]) for c in strong]
+    holders = np.bincount(np.concatenate(owners), minlength=low.count)  # strong marks in each faint mark
+    result = []
+    for c, labels in zip(strong, owners):
+        label = int(labels[-1]) if labels.size == 1 or (labels.size == 2 and labels[0] == 0) else 0
+        x, y, w, h = (int(v) for v in low.boxes[label])
+        if label and seeded[label] and holders[label] == 1 and max(w, h) <= GROW_LIMIT * digit_height:
+            own = low.labels[y : y + h, x : x + w] == label
+            c = Candidate(Box(x, y, w, h), own, c.strength)
+        result.append(c)
+    return result
 
 
 def _drop_lines_and_edges(cands: list[Candidate], shape: tuple[int, int]) -> list[Candidate]:

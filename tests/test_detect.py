@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from conftest import iou, touching_pair
-from recognizer.detect import _thickness_along, detect, is_dark_ink, label_components, measure_scale
+from recognizer.detect import _components, _thickness_along, detect, is_dark_ink, label_components, measure_scale
 from recognizer.errors import RecognizerError
 from recognizer.synthetic import make_page
 
@@ -304,3 +304,31 @@ def test_a_fives_flag_drawn_apart_and_off_to_the_right_joins_its_body():
     body, flag, neighbour = mark(0, 20, 18, 21), mark(14, 7, 14, 6), mark(40, 8, 18, 33)
     joined = _join_broken([body, flag, neighbour], typical_h=36.5)
     assert sorted(c.box for c in joined) == [Box(0, 7, 28, 34), Box(40, 8, 18, 33)]
+
+
+def _pencil_nine(joint: int) -> np.ndarray:
+    """An ink map of a 9 written in pencil: a firm head (200), a faint stretch
+    where the tail begins (``joint``), then a tail of middling ink (120)."""
+    ink = np.zeros((120, 120), np.uint8)
+    cv2.circle(ink, (60, 35), 14, 200, 4)
+    cv2.line(ink, (74, 38), (72, 52), joint, 4)
+    cv2.line(ink, (72, 52), (66, 85), 120, 4)
+    return ink
+
+
+def test_a_firm_head_grows_into_the_faint_tail_it_joins():
+    """At threshold 150 only the head seeds a mark, and the tail (120) is cut
+    from it where the ink fades to 60. The fainter pass finds head and tail
+    joined: the mark is the whole 9, not its head."""
+    (nine,) = _components(_pencil_nine(joint=60), 150.0, 60.0)
+    assert (nine.box.y, nine.box.bottom) == pytest.approx((19, 88), abs=2)
+
+
+def test_a_firm_mark_does_not_grow_into_a_faint_mark_that_joins_it_to_another():
+    """A second firm digit tied to the 9's head by a faint smudge: the faint
+    mark then holds two firm ones, and neither grows (digits are not merged)."""
+    ink = _pencil_nine(joint=60)
+    cv2.circle(ink, (100, 35), 12, 200, 4)
+    cv2.line(ink, (74, 30), (88, 30), 60, 2)
+    marks = sorted(_components(ink, 150.0, 60.0), key=lambda c: c.box.x)
+    assert [(c.box.x, c.box.bottom) for c in marks] == [pytest.approx((44, 52), abs=2), pytest.approx((86, 50), abs=2)]
