@@ -16,7 +16,7 @@ from recognizer.classify import Classifier
 from recognizer.detect import Candidate, Detection, PageHint, detect, is_straight_stroke, row_neighbours
 from recognizer.errors import RecognizerError
 from recognizer.normalise import normalise
-from recognizer.read import group_lines, set_apart_doubtful_lone, set_apart_outsized
+from recognizer.read import group_lines, set_apart_doubtful_lone, set_apart_out_of_size
 from recognizer.sources import load_image
 from recognizer.types import Box, Digit, Reading
 
@@ -72,9 +72,9 @@ class Recognizer:
             return Reading(source=source, width=width, height=height, error=exc.message)
         self.last_hint = detection.hint
         digits, rejected = self._classify(detection)
-        lines, outsized = set_apart_outsized(group_lines(digits))
+        lines, out_of_size = set_apart_out_of_size(group_lines(digits))
         lines, doubtful = set_apart_doubtful_lone(lines, self.min_confidence)
-        rejected += [digit.box for digit in outsized + doubtful]
+        rejected += [digit.box for digit in out_of_size + doubtful]
         return Reading(source=source, width=width, height=height, lines=lines, rejected=rejected)
 
     @staticmethod

@@ -1,4 +1,4 @@
-from recognizer.read import group_lines, set_apart_doubtful_lone, set_apart_outsized
+from recognizer.read import group_lines, set_apart_doubtful_lone, set_apart_out_of_size
 from recognizer.types import Box, Digit
 
 
@@ -44,18 +44,25 @@ def test_two_single_digit_fields_far_apart_are_two_numbers():
 
 def test_a_lone_mark_twice_as_tall_as_the_handwriting_is_set_apart():
     digits = _digits([(3, 0, 0), (1, 25, 0), (4, 50, 0)]) + [Digit(Box(300, 0, 90, 85), 0, 0.98)]
-    lines, apart = set_apart_outsized(group_lines(digits))
+    lines, apart = set_apart_out_of_size(group_lines(digits))
     assert [line.text for line in lines] == ["314"]
     assert [d.box for d in apart] == [Box(300, 0, 90, 85)]
+
+
+def test_a_lone_mark_half_as_tall_as_the_handwriting_is_set_apart():
+    digits = _digits([(3, 0, 0), (1, 25, 0), (4, 50, 0)]) + [Digit(Box(300, 0, 10, 20), 1, 0.99)]
+    lines, apart = set_apart_out_of_size(group_lines(digits))
+    assert [line.text for line in lines] == ["314"]
+    assert [d.box for d in apart] == [Box(300, 0, 10, 20)]
 
 
 def test_tall_digits_in_a_number_and_pages_of_few_digits_are_kept():
     big_number = [Digit(Box(300 + 60 * i, 0, 50, 90), 7, 0.99) for i in range(2)]
     digits = _digits([(3, 0, 0), (1, 25, 0), (4, 50, 0)]) + big_number
-    lines, apart = set_apart_outsized(group_lines(digits))
+    lines, apart = set_apart_out_of_size(group_lines(digits))
     assert [line.text for line in lines] == ["314", "77"] and apart == []
     # A large digit beside a single small one: no page-wide size to go by.
-    lines, apart = set_apart_outsized(group_lines(_digits([(3, 0, 0)]) + [Digit(Box(300, 0, 90, 85), 0, 0.98)]))
+    lines, apart = set_apart_out_of_size(group_lines(_digits([(3, 0, 0)]) + [Digit(Box(300, 0, 90, 85), 0, 0.98)]))
     assert len(lines) == 2 and apart == []
 
 
