@@ -110,7 +110,9 @@ class Recognizer:
                                    labels: np.ndarray) -> None:
         """A mark the model only half rejects (``DOUBTED_NOT_A_DIGIT``) but reads
         as one digit far before the others (``CONTEXT_DIGIT_SHARE``), standing in
-        a row of digits of its own size, is that digit.
+        a row of digits of its own size, is that digit. Its neighbours must be
+        digits or doubted marks like it, at least one a digit; a doubted mark
+        taken as a digit then backs the next (a pencil 1 and 0 beside an 8).
 
         The model sees each mark alone: a typed 0 is a printed O to it, a digit
         grazed by a rule looks like a scrap. Beside digits its size, written in
@@ -119,20 +121,28 @@ class Recognizer:
         """
         candidates, height = detection.candidates, detection.digit_height
         heads = [whole.rows[0] for whole, *_ in marks]
+        doubted = set()
         for index, row in enumerate(heads):
-            if labels[row] != NOT_A_DIGIT or probabilities[row, NOT_A_DIGIT] >= DOUBTED_NOT_A_DIGIT:
-                continue
             digit_mass = probabilities[row, :NOT_A_DIGIT]
-            if digit_mass.max() < CONTEXT_DIGIT_SHARE * digit_mass.sum():
-                continue
-            own = candidates[index].box.h
-            if not 0.7 * height <= own <= 1.4 * height:
-                continue
-            neighbours = row_neighbours(index, candidates)
-            if neighbours and all(labels[heads[k]] != NOT_A_DIGIT
-                                  and 0.75 * own <= candidates[k].box.h <= 1.33 * own for k in neighbours):
-                labels[row] = int(digit_mass.argmax())
-                probabilities[row] = np.append(digit_mass / digit_mass.sum(), 0.0)
+            if (labels[row] == NOT_A_DIGIT and probabilities[row, NOT_A_DIGIT] < DOUBTED_NOT_A_DIGIT
+                    and digit_mass.max() >= CONTEXT_DIGIT_SHARE * digit_mass.sum()
+                    and 0.7 * height <= candidates[index].box.h <= 1.4 * height):
+                doubted.add(index)
+        changed = True
+        while changed:  # a doubted mark taken as a digit backs its doubted neighbour
+            changed = False
+            for index in sorted(doubted):
+                own = candidates[index].box.h
+                neighbours = row_neighbours(index, candidates)
+                read = [k for k in neighbours if labels[heads[k]] != NOT_A_DIGIT]
+                if read and all((k in read or k in doubted) and 0.75 * own <= candidates[k].box.h <= 1.33 * own
+                                for k in neighbours):
+                    row = heads[index]
+                    digit_mass = probabilities[row, :NOT_A_DIGIT]
+                    labels[row] = int(digit_mass.argmax())
+                    probabilities[row] = np.append(digit_mass / digit_mass.sum(), 0.0)
+                    doubted.discard(index)
+                    changed = True
 
     def _classify(self, detection: Detection) -> tuple[list[Digit], list[Box]]:
         """Read every mark; return the digits and the boxes of marks rejected."""

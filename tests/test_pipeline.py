@@ -106,20 +106,21 @@ class DoubtingZeros:
 
 
 def _row_and_lone_zero() -> np.ndarray:
-    """Handwritten 3 0 8 in a row and, further down, a 0 alone."""
+    """Handwritten 3 0 0 in a row and, further down, a 0 alone."""
     from recognizer.synthetic import render_digit
 
     rng = np.random.default_rng(2)
     paper = np.full((360, 500), 235.0)
-    for digit, x, y in ((3, 60, 60), (0, 120, 60), (8, 180, 60), (0, 320, 240)):
+    for digit, x, y in ((3, 60, 60), (0, 120, 60), (0, 180, 60), (0, 320, 240)):
         glyph = render_digit(digit, 60, rng, pen=0.1)
         paper[y : y + glyph.shape[0], x : x + glyph.shape[1]] -= 150 * glyph
     return np.clip(paper, 0, 255).astype(np.uint8)
 
 
-@pytest.mark.parametrize("doubt, numbers", [(0.0, ["308", "0"]), (0.7, ["308"]), (0.95, ["38"])])
+@pytest.mark.parametrize("doubt, numbers", [(0.0, ["300", "0"]), (0.7, ["300"]), (0.95, ["3"])])
 def test_a_half_rejected_mark_among_digits_of_its_size_is_read(recognizer, doubt, numbers):
-    """Half rejected (0.7), the 0 in the row is read, the lone 0 is not; firmly
-    rejected (0.95), neither is."""
+    """Half rejected (0.7), the 0s in the row are read (the last one is backed
+    only by the 0 beside it, once that is read), the lone 0 is not; firmly
+    rejected (0.95), none is."""
     reader = Recognizer(DoubtingZeros(recognizer.classifier, doubt))
     assert reader.read_array(_row_and_lone_zero()).numbers == numbers
