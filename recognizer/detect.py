@@ -678,13 +678,20 @@ def _grow_into_faint(strong: list[Candidate], low: Components, seeds: np.ndarray
     if not strong or digit_height <= 0:
         return strong
     seeded = np.bincount(low.labels[seeds], minlength=low.count) >= MIN_FAINT_SEEDS
-    owners = [np.unique(low.labels[c.box.y : c.box.bottom, c.box.x : c.box.right][c.mask]) for c in strong]
-    holders = np.bincount(np.concatenate(owners), minlength=low.count)  # strong marks in each faint mark
+    seeded[0] = False
+    if not seeded.any():
+        return strong
+    # The faint mark each strong one lies in, read at its first pixel (the
+    # fainter mask holds the stronger one, rules aside).
+    owners = []
+    for c in strong:
+        first = int(np.argmax(c.mask))  # row-major: the first pixel of the mark
+        owners.append(int(low.labels[c.box.y + first // c.box.w, c.box.x + first % c.box.w]))
+    holders = np.bincount(owners, minlength=low.count)  # strong marks in each faint mark
     result = []
-    for c, labels in zip(strong, owners):
-        label = int(labels[-1]) if labels.size == 1 or (labels.size == 2 and labels[0] == 0) else 0
+    for c, label in zip(strong, owners):
         x, y, w, h = (int(v) for v in low.boxes[label])
-        if label and seeded[label] and holders[label] == 1 and max(w, h) <= GROW_LIMIT * digit_height:
+        if seeded[label] and holders[label] == 1 and max(w, h) <= GROW_LIMIT * digit_height:
             own = low.labels[y : y + h, x : x + w] == label
             c = Candidate(Box(x, y, w, h), own, c.strength)
         result.append(c)
