@@ -128,12 +128,13 @@ class Recognizer:
                     and digit_mass.max() >= CONTEXT_DIGIT_SHARE * digit_mass.sum()
                     and 0.7 * height <= candidates[index].box.h <= 1.4 * height):
                 doubted.add(index)
+        neighbours_of = {index: row_neighbours(index, candidates) for index in doubted}
         changed = True
         while changed:  # a doubted mark taken as a digit backs its doubted neighbour
             changed = False
             for index in sorted(doubted):
                 own = candidates[index].box.h
-                neighbours = row_neighbours(index, candidates)
+                neighbours = neighbours_of[index]
                 read = [k for k in neighbours if labels[heads[k]] != NOT_A_DIGIT]
                 if read and all((k in read or k in doubted) and 0.75 * own <= candidates[k].box.h <= 1.33 * own
                                 for k in neighbours):
