@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import cv2
 import numpy as np
 
 from recognizer.errors import RecognizerError
@@ -148,7 +149,9 @@ def _to_array(image) -> np.ndarray:
         paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(paper, rgba)
     rgb = np.asarray(image.convert("RGB"))
-    return np.ascontiguousarray(rgb[:, :, ::-1])  # OpenCV's BGR order
+    # OpenCV's BGR order. (A NumPy copy of ``rgb[:, :, ::-1]`` took 15 ms for
+    # an A4 scan at 150 dpi, twice the time of decoding it; this takes 1 ms.)
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
 
 
 # ----------------------------------------------------------------------------
