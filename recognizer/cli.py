@@ -108,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
     batch.add_argument("--template", metavar="JSON", help="form template: named regions, one CSV column each")
     batch.add_argument("--review-below", type=float, default=0.8, metavar="P",
-                       help="list pages whose least sure digit is below P in review.csv (default 0.8)")
+                       help="list pages with digits read below P in review.csv, with those digits' boxes "
+                            "(default 0.8)")
     batch.add_argument("--annotate", action="store_true", help="also write an annotated image per page")
     batch.add_argument("--dpi", type=int, default=150, help="resolution PDF pages are rendered at (default 150)")
     batch.add_argument("--workers", type=int, default=0, metavar="N", help="processes (default: every core)")

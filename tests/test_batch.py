@@ -72,6 +72,18 @@ def test_review_lists_the_doubtful_pages(pile, tmp_path):
     run_batch([str(pile / "a")], BatchOptions(out=out, workers=1, review_below=1.01), progress=False)
     review = read_table(out, "review.csv")
     assert len(review) == 3 and all("confidence" in row["reason"] for row in review)
+    # Each row names the digits under the bar, with their boxes: with a bar
+    # between a page's least and most sure digits, some of them, not all.
+    page = max(_records(out), key=lambda r: len({d["confidence"] for d in r["digits"]}))
+    confidences = sorted(d["confidence"] for d in page["digits"])
+    assert confidences[0] < confidences[-1]
+    bar = (confidences[0] + confidences[-1]) / 2
+    run_batch([str(pile / "a")], BatchOptions(out=out, workers=1, review_below=bar, force=True), progress=False)
+    row = next(r for r in read_table(out, "review.csv") if (r["source"], int(r["page"])) == (page["source"], page["page"]))
+    under = [d for d in page["digits"] if d["confidence"] < bar]
+    assert 0 < len(under) < len(page["digits"])
+    assert row["doubtful"].split("; ") == [
+        f"{d['label']} ({d['confidence']:.2f}) at {','.join(map(str, d['box']))}" for d in under]
     run_batch([str(pile / "a")], BatchOptions(out=out, workers=1, review_below=0.0, force=True), progress=False)
     assert read_table(out, "review.csv") == []
 
