@@ -40,8 +40,10 @@ def colour_copy(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image[:, :, :3].copy()
 
 
-def annotate(image: np.ndarray, reading: Reading) -> np.ndarray:
-    """Return a colour copy of ``image`` with each digit boxed and labelled."""
+def annotate(image: np.ndarray, reading: Reading, doubt_below: float = LOW_CONFIDENCE) -> np.ndarray:
+    """Return a colour copy of ``image`` with each digit boxed and labelled;
+    digits read with less confidence than ``doubt_below`` stand out in orange
+    (a batch passes its review bar, so the picture shows what review lists)."""
     canvas = colour_copy(image)
     height, width = canvas.shape[:2]
     thickness = max(1, round(max(height, width) / 600))
@@ -53,7 +55,7 @@ def annotate(image: np.ndarray, reading: Reading) -> np.ndarray:
         cv2.rectangle(canvas, (x - pad, y - pad), (x + w + pad, y + h + pad), NUMBER_COLOUR, thickness)
     for digit in reading.digits:
         x, y, w, h = digit.box
-        colour = DIGIT_COLOUR if digit.confidence >= LOW_CONFIDENCE else LOW_COLOUR
+        colour = DIGIT_COLOUR if digit.confidence >= doubt_below else LOW_COLOUR
         cv2.rectangle(canvas, (x, y), (x + w, y + h), colour, thickness)
         label = str(digit.label)
         scale = _scale_for(label, 0.4 * h, 1.2 * max(w, h / 2), thickness)

@@ -120,7 +120,7 @@ def read_job(job: Job, options: BatchOptions) -> list[dict]:
             record["fields"] = read_fields(reading, transform, template) if transform is not None else \
                 {name: "" for name in template.fields}
         if options.annotate:
-            record["annotated"] = str(_write_annotated(image, reading, job.source, page, options.out))
+            record["annotated"] = str(_write_annotated(image, reading, job.source, page, options))
         records.append(record)
     return records
 
@@ -129,16 +129,16 @@ def _failed(source: str, page: int, message: str) -> dict:
     return {**Reading(source=source, error=message).to_dict(), "page": page}
 
 
-def _write_annotated(image, reading, source: str, page: int, out: Path) -> Path:
+def _write_annotated(image, reading, source: str, page: int, options: BatchOptions) -> Path:
     import cv2
 
     from recognizer.annotate import annotate
 
     # The same file name in two folders must not collide: a short hash of the path.
     tag = hashlib.sha1(str(Path(source).resolve()).encode()).hexdigest()[:6]
-    path = out / "annotated" / f"{Path(source).stem}_{tag}_p{page}.png"
+    path = options.out / "annotated" / f"{Path(source).stem}_{tag}_p{page}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(path), annotate(image, reading)):
+    if not cv2.imwrite(str(path), annotate(image, reading, doubt_below=options.review_below)):
         raise OSError(f"cannot write {path}")
     return path
 
