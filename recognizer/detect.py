@@ -78,6 +78,7 @@ class Candidate:
     mask: np.ndarray  # bool [h, w]: the pixels of this mark inside its box
     strength: float  # typical ink level of the mark (ink-map units)
     parts: list["Candidate"] = field(default_factory=list)  # a cut into digits, if too wide for one
+    between_rules: bool = False  # its ink runs on into a rule above it and one below (a box's side, if a bar)
 
 
 @dataclass
@@ -656,13 +657,44 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float) -> list[
     taken = cv2.dilate(taken, np.ones((5, 5), np.uint8))
     seeds = (ink >= low_threshold) & (taken == 0)
     if np.count_nonzero(seeds) < MIN_FAINT_SEEDS:  # nothing fainter on this page
-        return candidates
+        return _mark_between_rules(candidates, rules, ink, threshold * 0.5)
     if not searched:  # faint rules (light ruled paper) matter at the fainter level
         rules = find_rules(high, digit_height, faint)
     low = erase_rules((ink >= low_threshold * 0.5).astype(np.uint8), rules)
     low_marked = label_components(low)
     grown = _grow_into_faint(candidates, low_marked, seeds, digit_height)
-    return grown + _marks(ink, low, seeds, skip=taken & low, labelled=low_marked)
+    return _mark_between_rules(grown + _marks(ink, low, seeds, skip=taken & low, labelled=low_marked), rules,
+                               ink, low_threshold * 0.5)
+
+
+def _mark_between_rules(candidates: list[Candidate], rules: Rules | None, ink: np.ndarray,
+                        level: float) -> list[Candidate]:
+    """Flag the marks whose ink runs on, with no gap of paper, into a mostly
+    horizontal rule above them and one below (``level``: the ink-map level of
+    the mask they were found in).
+
+    A box's side that rule removal left in place is such a bar: ``_box_sides``
+    takes a bar for a side only when it is about as thin as the thinner of its
+    two rules, and a rule can be measured thin (one comb's bottom line 1.9 px,
+    its top line 3.8 px, both printed alike). A 1 written in a box almost
+    always leaves paper between it and one of the box's lines. The flag keeps
+    the pipeline from reading the bar as a 1 when the model calls it "not a
+    digit".
+    """
+    if rules is None:
+        return candidates
+    for c in candidates:
+        x, y, w, _ = c.box
+        bottom = c.box.bottom
+        if y < 2 or bottom + 2 > ink.shape[0]:
+            continue
+        # Ink runs on, with no gap, from the mark's top into a rule above it,
+        # and from its bottom into a rule below it (in some column of the mark).
+        above = ((ink[y - 2 : y, x : x + w] >= level).all(axis=0) & (rules.across[y - 2, x : x + w] > 0)).any()
+        below = ((ink[bottom : bottom + 2, x : x + w] >= level).all(axis=0)
+                 & (rules.across[bottom + 1, x : x + w] > 0)).any()
+        c.between_rules = bool(above and below)
+    return candidates
 
 
 def _grow_into_faint(strong: list[Candidate], low: Components, seeds: np.ndarray,

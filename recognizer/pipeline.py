@@ -86,7 +86,11 @@ class Recognizer:
         like the page's digits (within ``LONE_ONE_INK``): a lone printed l or I
         is most often far darker than the handwriting (or, in grey print,
         lighter), and such bars were most of the false "1"s on the clutter
-        scenes, while every true lone "1" there was inked within 6 %."""
+        scenes, while every true lone "1" there was inked within 6 %. A bar
+        whose ink runs on into a rule at both ends is a box's side that rule
+        removal left (a comb box's rules measured thinner than its sides): on
+        the batch benchmark's 40 forms, all 13 false "1"s this rule made, and
+        none of its 39 true ones."""
         candidates = detection.candidates
         read = [c.strength for c, (whole, *_) in zip(candidates, marks) if labels[whole.rows[0]] != NOT_A_DIGIT]
         page_ink = float(np.median(read)) if read else 0.0
@@ -94,8 +98,8 @@ class Recognizer:
             row = whole.rows[0]
             if labels[row] != NOT_A_DIGIT or probabilities[row, :NOT_A_DIGIT].argmax() != 1:
                 continue
-            if not is_straight_stroke(candidates[index], detection):
-                continue
+            if candidates[index].between_rules or not is_straight_stroke(candidates[index], detection):
+                continue  # a box's side left by rule removal runs from rule to rule
             neighbours = row_neighbours(index, candidates)
             if not neighbours and page_ink and not (
                     1 / LONE_ONE_INK <= candidates[index].strength / page_ink <= LONE_ONE_INK):

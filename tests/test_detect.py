@@ -332,3 +332,25 @@ def test_a_firm_mark_does_not_grow_into_a_faint_mark_that_joins_it_to_another():
     cv2.line(ink, (74, 30), (88, 30), 60, 2)
     marks = sorted(_components(ink, 150.0, 60.0), key=lambda c: c.box.x)
     assert [(c.box.x, c.box.bottom) for c in marks] == [pytest.approx((44, 52), abs=2), pytest.approx((86, 50), abs=2)]
+
+
+def test_a_bar_whose_ink_runs_into_rules_at_both_ends_is_flagged_as_between_rules():
+    """A comb box's side that rule removal left runs on, with no gap, into the
+    rule above it and the one below; a 1 written in the box leaves paper
+    between its top and the box's top line."""
+    from recognizer.detect import Candidate, Rules, _mark_between_rules
+    from recognizer.types import Box
+
+    ink = np.zeros((80, 100), np.uint8)
+    ink[10:13, :] = ink[60:63, :] = 200  # two rules, 3 px thick
+    ink[13:60, 20:24] = 200  # a side, from rule to rule
+    ink[17:60, 50:55] = 200  # a "1": paper above it, standing on the lower rule
+    ink[20:50, 80:85] = 200  # a bar touching neither
+    across = np.zeros_like(ink)
+    across[9:14, :] = across[59:64, :] = 1  # the rules' masks, a pixel wider than their ink
+    rules = Rules(across, np.zeros_like(ink), np.zeros_like(ink))
+    marks = [Candidate(Box(20, 13, 4, 47), np.ones((47, 4), bool), 200.0),
+             Candidate(Box(50, 17, 5, 43), np.ones((43, 5), bool), 200.0),
+             Candidate(Box(80, 20, 5, 30), np.ones((30, 5), bool), 200.0)]
+    flagged = [c.between_rules for c in _mark_between_rules(marks, rules, ink, level=100)]
+    assert flagged == [True, False, False]

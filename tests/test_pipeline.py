@@ -124,3 +124,27 @@ def test_a_half_rejected_mark_among_digits_of_its_size_is_read(recognizer, doubt
     rejected (0.95), none is."""
     reader = Recognizer(DoubtingZeros(recognizer.classifier, doubt))
     assert reader.read_array(_row_and_lone_zero()).numbers == numbers
+
+
+@pytest.mark.parametrize("between_rules, label", [(False, 1), (True, 10)])
+def test_a_bar_between_rules_is_not_made_a_1(between_rules, label):
+    """A straight bar that the model calls "not a digit", between a 3 and a 5,
+    is read 1, unless its ink runs into a rule at both ends (a box's side)."""
+    from recognizer.detect import Candidate, Detection, PageHint
+    from recognizer.pipeline import NOT_A_DIGIT, _Hypothesis
+    from recognizer.types import Box
+
+    def mark(x: int, w: int) -> Candidate:
+        return Candidate(Box(x, 10, w, 35), np.ones((35, w), bool), 150.0)
+
+    marks = [mark(10, 20), mark(40, 5), mark(55, 20)]
+    marks[1].between_rules = between_rules
+    hint = PageHint(dark_ink=True, window=40.0, digit_height=35.0, page=None, shape=(60, 100))  # a 5 px pen
+    detection = Detection(np.zeros((60, 100), np.uint8), 1.0, True, 100.0, marks, hint, 35.0)
+    probabilities = np.zeros((3, 11), np.float32)
+    probabilities[0, 3] = probabilities[2, 5] = 1.0
+    probabilities[1, 1], probabilities[1, NOT_A_DIGIT] = 0.1, 0.9
+    labels = probabilities.argmax(axis=1)
+    hypotheses = [[_Hypothesis([c], [k])] for k, c in enumerate(marks)]
+    Recognizer._keep_straight_ones(detection, hypotheses, probabilities, labels)
+    assert labels.tolist() == [3, label, 5]
