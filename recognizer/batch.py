@@ -219,7 +219,7 @@ class ResultStore:
     def doubtful(self, record: dict) -> str:
         """The digits under the review bar, each with its box: on a form of fifty
         digits, a person checks these few, not the page. (On the batch
-        benchmark's forms, the 3 % of digits under 0.8 held 40 % of the digits
+        benchmark's forms, the 3 % of digits under 0.8 held half of the digits
         read wrong, or read where there was none.)"""
         return "; ".join(f"{d['label']} ({d['confidence']:.2f}) at {','.join(str(v) for v in d['box'])}"
                          for d in record["digits"] if d["confidence"] < self.review_below)
