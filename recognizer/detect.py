@@ -670,8 +670,8 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float) -> list[
 def _mark_between_rules(candidates: list[Candidate], rules: Rules | None, ink: np.ndarray,
                         level: float) -> list[Candidate]:
     """Flag the marks whose ink runs on, with no gap of paper, into a mostly
-    horizontal rule above them and one below (``level``: the ink-map level of
-    the mask they were found in).
+    horizontal rule above them and one below (``level``: the ink-map level that
+    counts as ink, that of the faintest mask the marks were taken from).
 
     A box's side that rule removal left in place is such a bar: ``_box_sides``
     takes a bar for a side only when it is about as thin as the thinner of its
