@@ -688,11 +688,13 @@ def _mark_between_rules(candidates: list[Candidate], rules: Rules | None, ink: n
         bottom = c.box.bottom
         if y < 2 or bottom + 2 > ink.shape[0]:
             continue
+        rule_above, rule_below = rules.across[y - 2, x : x + w] > 0, rules.across[bottom + 1, x : x + w] > 0
+        if not (rule_above.any() and rule_below.any()):
+            continue  # most marks: no rule at one end, nothing more to look at
         # Ink runs on, with no gap, from the mark's top into a rule above it,
         # and from its bottom into a rule below it (in some column of the mark).
-        above = ((ink[y - 2 : y, x : x + w] >= level).all(axis=0) & (rules.across[y - 2, x : x + w] > 0)).any()
-        below = ((ink[bottom : bottom + 2, x : x + w] >= level).all(axis=0)
-                 & (rules.across[bottom + 1, x : x + w] > 0)).any()
+        above = ((ink[y - 2 : y, x : x + w] >= level).all(axis=0) & rule_above).any()
+        below = ((ink[bottom : bottom + 2, x : x + w] >= level).all(axis=0) & rule_below).any()
         c.between_rules = bool(above and below)
     return candidates
 
