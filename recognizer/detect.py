@@ -57,7 +57,8 @@ ALONG_RULE = 7  # pixels: ...and runs along it at least this far
 SIDE_REACH = 4  # pixels: a box side's ends lie this close to rules...
 SIDE_WIDTH = 1.5  # ...and at most this many times as thick as they are,
 SIDE_MARGIN = 1.5  # or this many pixels thicker (thin rules are measured a pixel thin)
-LINE_BRIDGE = 13  # pixels: a stroke's two sides across a removed line are joined
+LINE_BRIDGE = 13  # pixels: a stroke's two sides across a removed line are joined...
+CORNER_MARGIN = 7  # ...on a slant too, away from where rules cross by this square
 MIN_DIGIT_SIDE = 8  # pixels, at working scale
 LINE_ASPECT = 6.0  # wider than this many heights: a rule, a dash, an underline
 HUGE_HEIGHT_RATIO = 2.6  # taller than this many median heights: an edge or frame
@@ -596,7 +597,15 @@ def erase_rules(mask: np.ndarray, rules: Rules | None) -> np.ndarray:
     # over vertical ones, never along a rule from one digit to the next.
     down = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, LINE_BRIDGE)))
     sideways = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (LINE_BRIDGE, 1)))
-    return kept | (across & down) | (upright & sideways)
+    # A stroke that crosses a rule on a slant (a tick, a 7's stem on squared
+    # paper) has no ink straight above and below the rule in one column: it is
+    # bridged along both diagonals too, but not near where rules cross (a
+    # box's corner), where that would join a digit to the box's sides.
+    diagonal = np.eye(LINE_BRIDGE, dtype=np.uint8)
+    slanted = (cv2.morphologyEx(kept, cv2.MORPH_CLOSE, diagonal)
+               | cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ascontiguousarray(diagonal[:, ::-1])))
+    slanted &= 1 - cv2.dilate(rules.across & rules.upright, np.ones((CORNER_MARGIN, CORNER_MARGIN), np.uint8))
+    return kept | (across & (down | slanted)) | (upright & (sideways | slanted))
 
 
 def remove_lines(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | None = None) -> np.ndarray:

@@ -134,6 +134,22 @@ def test_rules_go_but_a_stroke_crossing_them_stays_whole():
     assert cleaned[100:200, 295:312].sum() >= 0.9 * mask[100:200, 295:312].sum() - 20
 
 
+def test_a_stroke_crossing_a_rule_on_a_slant_stays_whole():
+    """A tick's arm or a 7's stem crosses a rule at 50 degrees with a thin pen:
+    no column holds its ink both above and below the rule, so only a bridge
+    along the slant keeps it one stroke (in pieces, each reads as a "1")."""
+    from recognizer.detect import remove_lines
+
+    mask = np.zeros((300, 600), np.uint8)
+    cv2.line(mask, (0, 150), (599, 150), 1, 2)  # a rule
+    cv2.line(mask, (260, 198), (300, 150), 1, 2)  # a thin stroke crossing it on a slant
+    cv2.line(mask, (300, 150), (340, 102), 1, 2)
+    cleaned = remove_lines(mask, digit_height=50)
+    assert cleaned[146:155, :200].sum() == 0 and cleaned[146:155, 400:].sum() == 0  # the rule is gone
+    count, _ = cv2.connectedComponents(cleaned)
+    assert count == 2  # the stroke is one piece
+
+
 def test_a_rule_broken_into_dashes_at_its_end_goes_with_it():
     """A faint printed underline breaks into dashes with gaps wider than the
     line search bridges; the stretch the digits sit on must go too, or its
