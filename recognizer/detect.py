@@ -16,6 +16,7 @@ chalk on a blackboard.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -543,6 +544,12 @@ class Rules:
     upright: np.ndarray
     kept: np.ndarray  # strokes drawn along rules, not erased with them
 
+    @cached_property
+    def near_crossings(self) -> np.ndarray:
+        """Where rules cross (a box's corner) and ``CORNER_MARGIN`` round it:
+        found once, for both masks a page's rules are erased from."""
+        return cv2.dilate(self.across & self.upright, np.ones((CORNER_MARGIN, CORNER_MARGIN), np.uint8))
+
 
 def find_rules(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | None = None) -> Rules | None:
     """Ruled lines, box borders, table rules and box sides in a binary mask.
@@ -604,7 +611,7 @@ def erase_rules(mask: np.ndarray, rules: Rules | None) -> np.ndarray:
     diagonal = np.eye(LINE_BRIDGE, dtype=np.uint8)
     slanted = (cv2.morphologyEx(kept, cv2.MORPH_CLOSE, diagonal)
                | cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ascontiguousarray(diagonal[:, ::-1])))
-    slanted &= 1 - cv2.dilate(rules.across & rules.upright, np.ones((CORNER_MARGIN, CORNER_MARGIN), np.uint8))
+    slanted &= 1 - rules.near_crossings
     return kept | (across & (down | slanted)) | (upright & (sideways | slanted))
 
 
