@@ -937,10 +937,17 @@ def _is_small_print(candidate: Candidate, hint: PageHint) -> bool:
     return stroke_width(candidate.mask) < FINE_PRINT * hint.pen
 
 
-def _typical_height(cands: list[Candidate]) -> float:
+def _typical_height(cands: list[Candidate], shape: tuple[int, int] | None = None) -> float:
     """The height of the page's digit-shaped marks (at least 0.7 as tall as
     wide): the grain of a desk, scraps of rules and dashes, all flat, can
-    outnumber the digits and would set it too low."""
+    outnumber the digits and would set it too low. Marks that the picture's
+    border (of ``shape``) cuts are left out when there are others: a sliver of
+    desk beside a sheet's edge, as tall as several digits, would set it far
+    too high, and the page's lone digit would be dropped as a speck."""
+    if shape is not None:
+        height, width = shape
+        inside = [c for c in cands if c.box.x > 0 and c.box.y > 0 and c.box.right < width and c.box.bottom < height]
+        cands = inside or cands
     shaped = [c for c in cands if c.box.h >= 0.7 * c.box.w] or cands
     heights = sorted(c.box.h for c in shaped)
     # The upper half of the marks: specks and dots should not set the scale.
@@ -1031,7 +1038,7 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
     if hint.page is not None:
         cands = _drop_on_sheet_edge(cands, hint.page)
     cands = _drop_faint(cands)
-    typical_h = _typical_height(cands)
+    typical_h = _typical_height(cands, gray.shape)
     cands = _join_broken(cands, typical_h)
     # Small print can outnumber the digits and set the typical height; a mark is
     # only "huge" against the height of the marks drawn with the page's pen too.

@@ -308,6 +308,20 @@ def test_a_desks_flat_grain_does_not_set_the_digit_height():
     assert _typical_height(grain) == 18  # nothing shaped like a digit: the marks there are
 
 
+def test_a_sliver_of_desk_at_the_pictures_border_does_not_hide_a_lone_digit():
+    """Measured on a photo: the desk showed in a thin strip down the picture's
+    corner, four digits tall; as the tallest mark it set the page's typical
+    height, and the lone digit beside it was dropped as a speck."""
+    from recognizer.synthetic import render_digit
+
+    glyph = render_digit(6, 36, np.random.default_rng(2), pen=0.1)
+    page = np.full((480, 640), 225.0)
+    page[200 : 200 + glyph.shape[0], 300 : 300 + glyph.shape[1]] -= 170 * glyph
+    page[:150, 633:] = 50  # the desk beyond the sheet's edge, cut by the picture's corner
+    found = _found(detect(np.clip(page, 0, 255).astype(np.uint8)))
+    assert [abs(box.x - 300) <= 2 for box in found] == [True]
+
+
 def test_a_fives_flag_drawn_apart_and_off_to_the_right_joins_its_body():
     """Measured on a photo: the flag overlaps the body by under a third of its
     width; read apart, the body alone reads as a 3."""
