@@ -22,8 +22,7 @@ from recognizer.types import Box, Digit, Reading
 
 NOT_A_DIGIT = 10  # the model's eleventh class, when it has one
 MIN_CONFIDENCE = 0.5  # below this a mark is reported as not read
-CUT_MIN_CONFIDENCE = 0.8  # every piece of a cut must read at least this well...
-CUT_MARGIN = 0.1  # ...and on average no worse than the whole mark less this
+CUT_MIN_CONFIDENCE = 0.8  # every piece of a cut must read at least this well, and on average as well as the whole
 DOUBTED_NOT_A_DIGIT = 0.85  # a mark among digits, called "not a digit" with less than this...
 CONTEXT_DIGIT_SHARE = 0.8  # ...and read as one digit with this share of the digit classes, is that digit
 LONE_ONE_INK = 1.25  # a lone bar is a "1" only when inked within this factor of the page's digits
@@ -176,7 +175,10 @@ class Recognizer:
             best = whole
             for cut in cuts:
                 pieces = confidences[cut.rows]
-                if pieces.min() >= CUT_MIN_CONFIDENCE and pieces.mean() >= confidences[whole.rows[0]] - CUT_MARGIN:
+                # A whole digit cut in two can read as two digits nearly as
+                # surely (a 6 as "1" and "0" at 0.94, itself at 1.00): the cut
+                # must read at least as surely as the whole.
+                if pieces.min() >= CUT_MIN_CONFIDENCE and pieces.mean() >= confidences[whole.rows[0]]:
                     best = cut
             for piece, row in zip(best.pieces, best.rows):
                 box = piece.box.scaled(detection.scale)

@@ -63,6 +63,32 @@ def test_touching_digits_are_read_as_two(recognizer):
     assert recognizer.read_array(image).numbers == ["47"]
 
 
+class WholeOrPieces:
+    """Reads a crop wider than tall (a mark read whole) as a 4 with
+    confidence ``whole``, and a taller one (a piece of its proposed cut) as a
+    1 at 0.95: a whole digit that its cut splits into two likely strokes."""
+
+    def __init__(self, whole: float):
+        self.whole = whole
+
+    def predict(self, digits):
+        probabilities = np.zeros((len(digits), 11), np.float32)
+        for row, digit in zip(probabilities, digits):
+            ys, xs = np.nonzero(digit > 0.1)
+            label, sure = (4, self.whole) if np.ptp(xs) > np.ptp(ys) else (1, 0.95)
+            row[:10] = (1.0 - sure) / 9
+            row[label] = sure
+        return probabilities
+
+
+@pytest.mark.parametrize("whole, numbers", [(1.0, ["4"]), (0.9, ["11"])])
+def test_a_cut_is_kept_only_when_its_pieces_read_as_surely_as_the_whole(whole, numbers):
+    """Measured on forms: a 6 read whole at 1.00 was cut into a "1" and a "0"
+    read at 0.94 and 0.95, and the cut was kept."""
+    image, _ = touching_pair(4, 7)
+    assert Recognizer(WholeOrPieces(whole)).read_array(image).numbers == numbers
+
+
 def _number_and_lone_bar(bar_ink: float) -> np.ndarray:
     """A handwritten 385 (pen 110 levels under the paper) and, alone further
     down, a printed sans-serif "l" as tall as the digits, ``bar_ink`` levels dark."""
