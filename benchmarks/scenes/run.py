@@ -108,7 +108,6 @@ def main() -> None:
                 (folder / f"{stem}.json").write_text(json.dumps({
                     "numbers": scene.numbers, "labels": scene.labels, "boxes": [list(b) for b in scene.boxes],
                     "read": reading.numbers}))
-        h, w = scene.image.shape[:2]
         timings[kind] = statistics.median(times)
         print(f"{kind} ({args.per_kind} scenes from seed {1000 * KINDS.index(kind) + args.first}, "
               f"{tallies['recognizer'].truth} digits, "
