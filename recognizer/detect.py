@@ -58,6 +58,7 @@ ALONG_RULE = 7  # pixels: ...and runs along it at least this far
 SIDE_REACH = 4  # pixels: a box side's ends lie this close to rules...
 SIDE_WIDTH = 1.5  # ...and at most this many times as thick as they are,
 SIDE_MARGIN = 1.5  # or this many pixels thicker (thin rules are measured a pixel thin)
+STEP_TOLERANCE = 0.1  # the sides of a comb's boxes stand one step apart, give or take this share
 LINE_BRIDGE = 13  # pixels: a stroke's two sides across a removed line are joined...
 CORNER_MARGIN = 7  # ...on a slant too, but not in a square this wide round a crossing of rules
 MIN_DIGIT_SIDE = 8  # pixels, at working scale
@@ -505,7 +506,7 @@ def _box_sides(mask: np.ndarray, near_rule: np.ndarray, heaviest: float, horizon
     bars = label_components(runs)
     if bars.count < 2:
         return np.zeros_like(mask)
-    sides, labels = np.zeros_like(mask), bars.labels
+    sides, labels, found = np.zeros_like(mask), bars.labels, []
     extent = bars.boxes[:, 2 if horizontal else 3]
     widths = np.bincount(labels[runs > 0], minlength=bars.count) / np.maximum(extent, 1)
 
@@ -526,8 +527,61 @@ def _box_sides(mask: np.ndarray, near_rule: np.ndarray, heaviest: float, horizon
             continue
         rule = min(float(first.max()), float(second.max()))  # 0: no rule there
         if rule > 0 and thin_enough(widths[k], rule):
-            sides[y : y + h, x : x + w] |= (labels[y : y + h, x : x + w] == k).astype(np.uint8)
+            found.append(k)
+    if not horizontal:
+        found = _in_step(found, bars.boxes)
+    for k in found:
+        x, y, w, h = (int(v) for v in bars.boxes[k])
+        sides[y : y + h, x : x + w] |= (labels[y : y + h, x : x + w] == k).astype(np.uint8)
     return sides
+
+
+def _in_step(found: list[int], boxes: np.ndarray) -> list[int]:
+    """The upright bars (labels ``found``, boxed in ``boxes``) that keep a comb's
+    step: the sides of a row of boxes stand one box apart, and a digit's stem
+    in a box (a 1 that fills it, a 9's stem, an 8's edge) stands between two.
+
+    In each row of bars (bars whose heights mostly overlap), the comb's step is
+    the distance that the most pairs of bars are apart; a bar with no other at
+    that distance, standing inside a box of the comb, is not a side. Rows of
+    fewer than three bars, or with no step shared by two pairs, are left as
+    they are.
+    """
+    result = []
+    order = sorted(found, key=lambda k: boxes[k][1])
+    rows: list[list[int]] = []
+    for k in order:
+        _, y, _, h = boxes[k]
+        for row in rows:
+            _, ry, _, rh = boxes[row[0]]
+            if min(y + h, ry + rh) - max(y, ry) >= 0.5 * min(h, rh):
+                row.append(k)
+                break
+        else:
+            rows.append([k])
+    for row in rows:
+        centres = np.array([boxes[k][0] + boxes[k][2] / 2 for k in row])
+        height = float(np.median([boxes[k][3] for k in row]))
+        apart = np.abs(centres[:, None] - centres[None, :])
+        steps = apart[np.triu_indices(len(row), 1)]
+        steps = steps[(steps >= 0.5 * height) & (steps <= 2.5 * height)]
+        if len(row) < 3 or steps.size == 0:
+            result.extend(row)
+            continue
+        support = [(np.abs(steps - step) <= STEP_TOLERANCE * step).sum() for step in steps]
+        step = float(steps[int(np.argmax(support))])
+        if max(support) < 2:
+            result.extend(row)
+            continue
+        in_step = (np.abs(apart - step) <= STEP_TOLERANCE * step).any(axis=1)
+        # Only a bar inside a box of the comb (between two sides a step apart)
+        # goes: a table's sides, a step apart here and not there, all stay.
+        sides = centres[in_step]
+        boxed = (np.abs(sides[None, :] - sides[:, None] - step) <= STEP_TOLERANCE * step)  # [left, right]
+        lefts, rights = np.nonzero(boxed)
+        inside = ((centres[:, None] > sides[lefts][None, :]) & (centres[:, None] < sides[rights][None, :])).any(axis=1)
+        result.extend(k for k, keep in zip(row, in_step | ~inside) if keep)
+    return result
 
 
 def _has_long_run(mask: np.ndarray, length: int) -> bool:
