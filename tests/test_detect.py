@@ -183,6 +183,16 @@ def test_a_stroke_drawn_along_a_rule_is_kept():
     assert cleaned[146:154, :200].sum() == 0 and cleaned[146:154, 360:].sum() == 0  # the rule is gone
 
 
+def _the_one_piece_left(cleaned: np.ndarray) -> tuple[float, int]:
+    """The centre x and height of the only piece of ink (30 pixels or more) left
+    in a mask whose rules and box sides were taken out."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(cleaned)
+    pieces = [tuple(s) for s in stats[1:] if s[cv2.CC_STAT_AREA] >= 30]
+    assert len(pieces) == 1  # every side and line gone
+    x, _, w, h, _ = pieces[0]
+    return x + w / 2, h
+
+
 def test_the_sides_of_skewed_comb_boxes_go_but_a_one_drawn_in_a_box_stays():
     """A row of comb boxes skewed by 2 degrees, drawn with 2 px lines; a "1" in
     the second box, drawn with a 5 px pen, runs from the box's top line to its
@@ -202,12 +212,8 @@ def test_the_sides_of_skewed_comb_boxes_go_but_a_one_drawn_in_a_box_stays():
         cv2.line(mask, (x, y(x, top)), (x - int(round(slope * (bottom - top))), y(x, bottom)), 1, 2)
     one = left + side + side // 2
     cv2.line(mask, (one, y(one, top)), (one - 2, y(one, bottom)), 1, 5)
-    cleaned = remove_lines(mask, digit_height=40)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(cleaned)
-    pieces = [tuple(s) for s in stats[1:] if s[cv2.CC_STAT_AREA] >= 30]
-    assert len(pieces) == 1  # every side and line gone
-    x, _, w, h, _ = pieces[0]
-    assert abs(x + w / 2 - one) <= 4 and h >= 40  # the "1", whole
+    centre, height = _the_one_piece_left(remove_lines(mask, digit_height=40))
+    assert abs(centre - one) <= 4 and height >= 40  # the "1", whole
 
 
 @pytest.mark.parametrize("offset", [0.5, 0.3])
@@ -227,12 +233,8 @@ def test_a_one_as_thin_as_a_comb_boxs_sides_stays_when_it_stands_out_of_their_st
         cv2.line(mask, (x, top), (x, bottom), 1, 2)
     one = left + 2 * side + int(offset * side)
     cv2.line(mask, (one, top), (one, bottom), 1, 2)
-    cleaned = remove_lines(mask, digit_height=40)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(cleaned)
-    pieces = [tuple(s) for s in stats[1:] if s[cv2.CC_STAT_AREA] >= 30]
-    assert len(pieces) == 1  # every side and line gone
-    x, _, w, h, _ = pieces[0]
-    assert abs(x + w / 2 - one) <= 3 and h >= 40  # the "1", whole
+    centre, height = _the_one_piece_left(remove_lines(mask, digit_height=40))
+    assert abs(centre - one) <= 3 and height >= 40  # the "1", whole
 
 
 def test_the_sides_of_boxes_of_unequal_widths_all_go():
