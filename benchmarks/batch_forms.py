@@ -26,17 +26,21 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 
 from recognizer.batch import BatchOptions, run_batch  # noqa: E402
-from recognizer.scenes import StrokeGlyphs, make_scene  # noqa: E402
+from recognizer.scenes import Scene, StrokeGlyphs, make_scene  # noqa: E402
+
+
+def write_form(folder: Path, k: int, glyphs) -> tuple[Path, Scene]:
+    """The benchmark's ``k``-th form, written as a JPEG file; its path and scene
+    (the truth). ``review_forms.py`` reads the same forms."""
+    scene = make_scene("form", 900_000 + k, glyphs)
+    path = folder / f"form_{k:03d}.jpg"
+    cv2.imwrite(str(path), scene.image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    return path, scene
 
 
 def make_forms(folder: Path, count: int) -> list[Path]:
     glyphs = StrokeGlyphs()
-    paths = []
-    for k in range(count):
-        path = folder / f"form_{k:03d}.jpg"
-        cv2.imwrite(str(path), make_scene("form", 900_000 + k, glyphs).image, [cv2.IMWRITE_JPEG_QUALITY, 85])
-        paths.append(path)
-    return paths
+    return [write_form(folder, k, glyphs)[0] for k in range(count)]
 
 
 def fill(folder: Path, forms: list[Path], pages: int) -> Path:

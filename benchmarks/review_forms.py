@@ -20,13 +20,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import cv2  # noqa: E402
-
+from batch_forms import write_form  # noqa: E402
 from recognizer.classify import load_classifier  # noqa: E402
 from recognizer.matching import match  # noqa: E402
 from recognizer.pipeline import Recognizer  # noqa: E402
-from recognizer.scenes import StrokeGlyphs, make_scene  # noqa: E402
+from recognizer.scenes import StrokeGlyphs  # noqa: E402
 from recognizer.sources import load_image  # noqa: E402
 
 
@@ -41,9 +41,7 @@ def main() -> None:
     missed = 0
     folder = Path(tempfile.mkdtemp())
     for k in range(args.forms):
-        scene = make_scene("form", 900_000 + k, glyphs)  # as batch_forms.py makes and reads them
-        path = folder / f"form_{k:03d}.jpg"
-        cv2.imwrite(str(path), scene.image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+        path, scene = write_form(folder, k, glyphs)  # as batch_forms.py makes and reads them
         reading = recognizer.read_array(load_image(path))
         path.unlink()
         matched = dict(match([d.box for d in reading.digits], scene.boxes))
