@@ -71,6 +71,7 @@ JOIN_OVERLAP = 0.25  # a piece joins a mark it overlaps in x by this share of th
 CUT_OFF_RATIO = 6  # a mark touching the border of an image this many times its size is cut off
 CUT_MIN_ASPECT = 0.9  # marks at least this wide for their height may be touching digits
 CUT_MIN_PIECE_HEIGHT = 0.6  # each piece of a cut stands this tall against the mark
+RUN_GAP = 0.6  # marks less than this many heights apart are side by side, in one run (a word, a number)
 
 
 @dataclass
@@ -980,6 +981,44 @@ def row_neighbours(index: int, candidates: list[Candidate]) -> list[int]:
         and min(other.box.bottom, b.bottom) - max(other.box.y, b.y) > 0.3 * b.h
         and other.box.x < b.right + reach and other.box.right > b.x - reach
     ]
+
+
+def runs_side_by_side(candidates: list[Candidate]) -> list[list[int]]:
+    """The marks chained side by side along a row, as lists of indices: two
+    marks are linked when they are level (their heights overlap by half the
+    shorter), at most twice as tall as one another and less than
+    ``RUN_GAP`` of the taller one's height apart. A printed word is such a
+    run, its letters one after the other; so is a handwritten number.
+
+    Box sides that rule removal left (``between_rules``) take no part: in a
+    comb they stand between the digits, and a run of digits and sides is not
+    a word.
+    """
+    if not candidates:
+        return []
+    x, y, w, h = np.array([c.box for c in candidates], np.float64).T
+    right, bottom = x + w, y + h
+    shorter, taller = np.minimum(h[:, None], h[None, :]), np.maximum(h[:, None], h[None, :])
+    level = np.minimum(bottom[:, None], bottom[None, :]) - np.maximum(y[:, None], y[None, :]) > 0.5 * shorter
+    gap = np.maximum(x[:, None], x[None, :]) - np.minimum(right[:, None], right[None, :])
+    linked = level & (gap < RUN_GAP * taller) & (taller <= 2.0 * shorter)
+    sides = np.array([c.between_rules for c in candidates])
+    linked[sides, :] = False
+    linked[:, sides] = False
+    run_of = np.full(len(candidates), -1)
+    runs: list[list[int]] = []
+    for start in np.flatnonzero(~sides):  # a breadth-first walk from each mark not yet in a run
+        if run_of[start] >= 0:
+            continue
+        run, frontier = [int(start)], [int(start)]
+        run_of[start] = len(runs)
+        while frontier:
+            reached = np.flatnonzero(linked[frontier].any(axis=0) & (run_of < 0))
+            run_of[reached] = len(runs)
+            frontier = reached.tolist()
+            run.extend(frontier)
+        runs.append(sorted(run))
+    return runs
 
 
 def _is_small_print(candidate: Candidate, hint: PageHint) -> bool:

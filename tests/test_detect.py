@@ -427,3 +427,22 @@ def test_a_bar_whose_ink_runs_into_rules_at_both_ends_is_flagged_as_between_rule
              Candidate(Box(80, 20, 5, 30), np.ones((30, 5), bool), 200.0)]
     flagged = [c.between_rules for c in _mark_between_rules(marks, rules, ink, level=100)]
     assert flagged == [True, False, False]
+
+
+def test_marks_side_by_side_form_runs_that_box_sides_stay_out_of():
+    """A word's letters chain into one run, a mark far off or on another row
+    stands alone, and a comb's box sides (``between_rules``) link nothing: the
+    digits in a comb's boxes, a box apart, are runs of their own."""
+    from recognizer.detect import Candidate, runs_side_by_side
+    from recognizer.types import Box
+
+    def mark(x: int, y: int = 10, w: int = 20, side: bool = False) -> Candidate:
+        return Candidate(Box(x, y, w, 30), np.ones((30, w), bool), 150.0, between_rules=side)
+
+    word = [mark(10), mark(35), mark(60), mark(85)]  # 5 px apart
+    far, below = mark(200), mark(35, y=80)
+    assert runs_side_by_side(word + [far, below]) == [[0, 1, 2, 3], [4], [5]]
+    comb = [mark(0, w=3, side=True), mark(12), mark(44, w=3, side=True), mark(56), mark(88, w=3, side=True)]
+    assert runs_side_by_side(comb) == [[1], [3]]
+    comb_unflagged = [Candidate(c.box, c.mask, c.strength) for c in comb]
+    assert runs_side_by_side(comb_unflagged) == [[0, 1, 2, 3, 4]]
