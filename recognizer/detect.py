@@ -59,6 +59,7 @@ SIDE_REACH = 4  # pixels: a box side's ends lie this close to rules...
 SIDE_WIDTH = 1.5  # ...and at most this many times as thick as they are,
 SIDE_MARGIN = 1.5  # or this many pixels thicker (thin rules are measured a pixel thin)
 STEP_TOLERANCE = 0.1  # the sides of a comb's boxes stand one step apart, give or take this share
+PEN_COLOUR = 40  # ink on a rule this much more colourful than the rule is a pen's stroke along it
 LINE_BRIDGE = 13  # pixels: a stroke's two sides across a removed line are joined...
 CORNER_MARGIN = 7  # ...on a slant too, but not in a square this wide round a crossing of rules
 MIN_DIGIT_SIDE = 8  # pixels, at working scale
@@ -150,6 +151,19 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     if image.shape[2] == 4:
         return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def colourfulness(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
+    """How colourful each pixel is (its largest channel less its smallest),
+    resized to ``shape``; None for a grey image. A blue or red pen stands out
+    on a black printed rule by its colour even where it is no thicker."""
+    if image.ndim == 2 or image.shape[2] < 3:
+        return None
+    blue, green, red = cv2.split(np.ascontiguousarray(image[..., :3]))
+    colour = cv2.subtract(cv2.max(cv2.max(blue, green), red), cv2.min(cv2.min(blue, green), red))
+    if colour.shape != shape:
+        colour = cv2.resize(colour, shape[::-1], interpolation=cv2.INTER_AREA)
+    return colour
 
 
 def working_copy(gray: np.ndarray) -> tuple[np.ndarray, float]:
@@ -389,14 +403,17 @@ def choose_threshold(ink: np.ndarray) -> float:
 # ----------------------------------------------------------------------------
 # Components and filters
 # ----------------------------------------------------------------------------
-def _rules(mask: np.ndarray, max_thickness: float, min_length: int
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+def _rules(mask: np.ndarray, max_thickness: float, min_length: int, colour: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Long thin straight lines at any angle (ruled paper in perspective, skewed
     forms, underlines), drawn as masks as thick as they are: the mostly
     horizontal ones and the mostly vertical ones apart, and a map of each
     rule's thickness where it runs (a form mixes heavy and light lines), and
     the mask's distance transform (each ink pixel's depth in its stroke; None
-    when the search found no straight run, and so no rule)."""
+    when the search found no straight run, and so no rule). Given the page's
+    ``colour`` (see ``colourfulness``), also a map of each rule's own colour
+    where it runs (the median along it: a pen's short stroke along a rule
+    does not change it); else None."""
     # Large masks are searched at half size (max-pooled, so a 1-px rule stays
     # unbroken); the segments are scaled back.
     step = 2 if mask.size > HOUGH_FULL_SIZE else 1
@@ -410,9 +427,9 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int
     upright = np.zeros_like(mask)  # mostly vertical
     thickness_map = np.zeros(mask.shape, np.float32)
     if segments is None:
-        return across, upright, thickness_map, None
+        return across, upright, thickness_map, None, None
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
-    thicknesses = _thickness_along(distance, segments)
+    thicknesses = 2.0 * _median_along(distance, segments)
     found = []
     for (x1, y1, x2, y2), thickness in zip(segments.tolist(), thicknesses.tolist()):
         # Rules run with the page's axes (give or take skew and perspective); a
@@ -424,8 +441,10 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int
         if thickness <= max_thickness:
             found.append((x1, y1, x2, y2, thickness))
     if not found:
-        return across, upright, thickness_map, distance
+        return across, upright, thickness_map, distance, None
     segments = np.array([f[:4] for f in found], np.float32)
+    colour_map = None if colour is None else np.zeros(mask.shape, np.float32)
+    colours = None if colour is None else _median_along(colour, segments.astype(np.int64))
     ends = np.concatenate([_extend_rules(mask, segments[k : k + 256], RULE_FOLLOW * min_length)
                            for k in range(0, len(segments), 256)])  # 256 at a time: memory stays small
     for (x1, y1, x2, y2), (*_, thickness) in zip(ends.tolist(), found):
@@ -433,15 +452,21 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int
         width = max(1, int(round(thickness)))
         cv2.line(target, (x1, y1), (x2, y2), 1, width)
         cv2.line(thickness_map, (x1, y1), (x2, y2), float(max(thickness, 1.0)), width)
-    return across, upright, thickness_map, distance
+    if colour_map is not None:
+        # Drawn 4 pixels wider on each side, most colourful last: where rules
+        # cross or run close, the most colourful one near counts.
+        for k in np.argsort(colours, kind="stable").tolist():
+            (x1, y1, x2, y2), thickness = ends[k].tolist(), found[k][4]
+            cv2.line(colour_map, (x1, y1), (x2, y2), float(colours[k]), max(1, int(round(thickness))) + 8)
+    return across, upright, thickness_map, distance, colour_map
 
 
-def _thickness_along(distance: np.ndarray, segments: np.ndarray) -> np.ndarray:
-    """Each segment's ([n, 4] as x1, y1, x2, y2) thickness: twice the median
-    depth of the ink under it (``distance``: the mask's distance transform),
-    sampled once a pixel along its longer axis. A form has hundreds of
-    segments: all are sampled at once, and the medians taken from one sort
-    (the same numbers as ``percentile(..., 50)`` segment by segment)."""
+def _median_along(values: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """Each segment's ([n, 4] as x1, y1, x2, y2) median of ``values`` under
+    it, sampled once a pixel along its longer axis: on the mask's distance
+    transform, half the rule's thickness. A form has hundreds of segments: all
+    are sampled at once, and the medians taken from one sort (the same numbers
+    as ``percentile(..., 50)`` segment by segment)."""
     x1, y1, x2, y2 = segments.astype(np.int64).T
     steps = np.maximum(np.abs(x2 - x1), np.abs(y2 - y1)) + 1
     owner = np.repeat(np.arange(len(segments)), steps)
@@ -450,17 +475,17 @@ def _thickness_along(distance: np.ndarray, segments: np.ndarray) -> np.ndarray:
     last = first + steps - 1
 
     def along(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # as np.linspace(a, b, steps).round()
-        values = k * ((b - a) / np.maximum(steps - 1, 1))[owner] + a[owner]
-        values[last] = b
-        return values.round().astype(np.int64)
+        points = k * ((b - a) / np.maximum(steps - 1, 1))[owner] + a[owner]
+        points[last] = b
+        return points.round().astype(np.int64)
 
-    depth = distance[along(y1, y2), along(x1, x2)]
-    ordered = depth[np.lexsort((depth, owner))].astype(np.float64)  # each segment's depths, sorted
+    sampled = values[along(y1, y2), along(x1, x2)]
+    ordered = sampled[np.lexsort((sampled, owner))].astype(np.float64)  # each segment's samples, sorted
     position = 0.5 * (steps - 1)
     low = np.floor(position).astype(np.int64)
     high = np.minimum(low + 1, steps - 1)
     below, above = ordered[first + low], ordered[first + high]
-    return 2.0 * (below + (above - below) * (position - low))
+    return below + (above - below) * (position - low)
 
 
 def _extend_rules(mask: np.ndarray, segments: np.ndarray, reach: int) -> np.ndarray:
@@ -606,7 +631,8 @@ class Rules:
         return cv2.dilate(self.across & self.upright, np.ones((CORNER_MARGIN, CORNER_MARGIN), np.uint8))
 
 
-def find_rules(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | None = None) -> Rules | None:
+def find_rules(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | None = None,
+               colour: np.ndarray | None = None) -> Rules | None:
     """Ruled lines, box borders, table rules and box sides in a binary mask.
 
     A rule is a straight segment (Hough transform, any angle) that is long
@@ -615,6 +641,7 @@ def find_rules(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | 
     boxes are short straight bars whose two ends sit on rules. Rules are
     looked for in ``faint`` (a lower threshold's mask) when given: a faint
     printed line is unbroken there, while ``mask`` only holds fragments of it.
+    ``colour``: the page's ``colourfulness`` at the mask's scale, if in colour.
     """
     height, width = mask.shape
     max_thickness = max(4.0, max(height, width) / 200)
@@ -622,7 +649,7 @@ def find_rules(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | 
     search = mask if faint is None else faint | mask
     if not _has_long_run(search, min_length):
         return None
-    across, upright, thickness_map, distance = _rules(search, max_thickness, min_length)
+    across, upright, thickness_map, distance, colour_map = _rules(search, max_thickness, min_length, colour)
     if not (across.any() or upright.any()):
         return None
     near_rule = cv2.dilate(thickness_map, np.ones((5, 5), np.uint8))  # each rule's thickness, and around it
@@ -633,14 +660,28 @@ def find_rules(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | 
     # deeper than the rule alone, and runs with it: its core and what lies
     # around it are kept. (Where print crosses a rule, the core is short.)
     core = ((distance >= near_rule / 2 + STROKE_OVER_RULE) & (near_rule > 0)).astype(np.uint8)
-    around = np.ones((5, 5), np.uint8)
-    along = (cv2.morphologyEx(core & cv2.dilate(across, around), cv2.MORPH_OPEN,
-                              cv2.getStructuringElement(cv2.MORPH_RECT, (ALONG_RULE, 1)))
-             | cv2.morphologyEx(core & cv2.dilate(upright, around), cv2.MORPH_OPEN,
-                                cv2.getStructuringElement(cv2.MORPH_RECT, (1, ALONG_RULE))))
+    if colour_map is not None:
+        # A pen drawn along a rule, no thicker than it (a 2's base on a box's
+        # bottom line), is told from the rule's print by its colour. (A first
+        # look skips pages where no ink on a rule is that colourful at all.)
+        on_rules = ((across | upright) & search) > 0
+        if np.any((colour > PEN_COLOUR) & on_rules):
+            core |= ((colour > colour_map + PEN_COLOUR) & on_rules).astype(np.uint8)
+    along = _along_rules(core, across, upright)
     kept = cv2.dilate(along, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))) & search
     grow = np.ones((3, 3), np.uint8)
     return Rules(cv2.dilate(across, grow), cv2.dilate(upright, grow), kept)
+
+
+def _along_rules(marked: np.ndarray, across: np.ndarray, upright: np.ndarray) -> np.ndarray:
+    """The pixels of ``marked`` on or beside a rule that run with it for at
+    least ``ALONG_RULE`` pixels: a stroke drawn along the rule, not one that
+    crosses it."""
+    around = np.ones((5, 5), np.uint8)
+    return (cv2.morphologyEx(marked & cv2.dilate(across, around), cv2.MORPH_OPEN,
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (ALONG_RULE, 1)))
+            | cv2.morphologyEx(marked & cv2.dilate(upright, around), cv2.MORPH_OPEN,
+                               cv2.getStructuringElement(cv2.MORPH_RECT, (1, ALONG_RULE))))
 
 
 def erase_rules(mask: np.ndarray, rules: Rules | None) -> np.ndarray:
@@ -700,7 +741,8 @@ def _marks(ink: np.ndarray, mask: np.ndarray, seeds: np.ndarray, skip: np.ndarra
     return candidates
 
 
-def _components(ink: np.ndarray, threshold: float, digit_height: float) -> list[Candidate]:
+def _components(ink: np.ndarray, threshold: float, digit_height: float,
+                colour: np.ndarray | None = None) -> list[Candidate]:
     """Hysteresis at two levels.
 
     First the marks whose core reaches ``threshold``, each grown down to half
@@ -716,7 +758,7 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float) -> list[
     searched = bool(extent.size and extent.max() >= max(LINE_MIN_LENGTH, RULE_LENGTH * digit_height))
     if searched:
         # Some strong mark is long enough to hold a rule: look for rules.
-        rules = find_rules(high, digit_height, faint)
+        rules = find_rules(high, digit_height, faint, colour)
         if rules is not None:
             high = erase_rules(high, rules)
             labelled = None
@@ -730,7 +772,7 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float) -> list[
     if np.count_nonzero(seeds) < MIN_FAINT_SEEDS:  # nothing fainter on this page
         return _mark_between_rules(candidates, rules, ink, threshold * 0.5)
     if not searched:  # faint rules (light ruled paper) matter at the fainter level
-        rules = find_rules(high, digit_height, faint)
+        rules = find_rules(high, digit_height, faint, colour)
     low = erase_rules((ink >= low_threshold * 0.5).astype(np.uint8), rules)
     low_marked = label_components(low)
     grown = _grow_into_faint(candidates, low_marked, seeds, digit_height)
@@ -1127,7 +1169,8 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
         ink, _ = ink_map(gray, hint.dark_ink, window=hint.window, page=hint.page)
     threshold = choose_threshold(ink)
     dark_ink = hint.dark_ink
-    cands = _drop_lines_and_edges(_components(ink, threshold, hint.digit_height), gray.shape)
+    colour = colourfulness(image, gray.shape)
+    cands = _drop_lines_and_edges(_components(ink, threshold, hint.digit_height, colour), gray.shape)
     if hint.page is not None:
         cands = _drop_on_sheet_edge(cands, hint.page)
     cands = _drop_faint(cands)

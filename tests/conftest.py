@@ -31,6 +31,20 @@ def touching_pair(first: int = 4, second: int = 7):
     return np.clip(paper, 0, 255).astype(np.uint8), (60, x + b.shape[1])
 
 
+def two_on_a_rule(pen: tuple[int, int, int], rule: tuple[int, int, int]):
+    """A BGR page: a 2 drawn with a 2 px pen, its base along a 2 px rule. In
+    black on the black rule, the base goes with the rule and the 2 reads 7."""
+    import cv2
+    import numpy as np
+
+    page = np.full((160, 360, 3), 235, np.uint8)
+    cv2.line(page, (10, 110), (350, 110), rule, 2)
+    cv2.ellipse(page, (80, 62), (18, 16), 0, 180, 395, pen, 2, cv2.LINE_AA)
+    cv2.line(page, (94, 73), (62, 110), pen, 2, cv2.LINE_AA)
+    cv2.line(page, (62, 110), (102, 110), pen, 2, cv2.LINE_AA)  # the base, on the rule
+    return page
+
+
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file():

@@ -2,8 +2,8 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import iou, touching_pair
-from recognizer.detect import _components, _thickness_along, detect, is_dark_ink, label_components, measure_scale
+from conftest import iou, touching_pair, two_on_a_rule
+from recognizer.detect import _components, _median_along, detect, is_dark_ink, label_components, measure_scale
 from recognizer.errors import RecognizerError
 from recognizer.synthetic import make_page
 
@@ -50,7 +50,7 @@ def test_rule_thickness_is_the_median_depth_under_each_segment():
         xs = np.linspace(x1, x2, steps).round().astype(int)
         ys = np.linspace(y1, y2, steps).round().astype(int)
         one_by_one.append(2.0 * np.percentile(distance[ys, xs], 50))
-    assert _thickness_along(distance, segments).tolist() == one_by_one
+    assert (2.0 * _median_along(distance, segments)).tolist() == one_by_one
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -446,3 +446,12 @@ def test_marks_side_by_side_form_runs_that_box_sides_stay_out_of():
     assert runs_side_by_side(comb) == [[1], [3]]
     comb_unflagged = [Candidate(c.box, c.mask, c.strength) for c in comb]
     assert runs_side_by_side(comb_unflagged) == [[0, 1, 2, 3, 4]]
+
+
+def test_a_rule_printed_in_the_pens_own_colour_is_still_erased():
+    """What tells a pen's stroke along a rule is its colour against the rule's
+    own: a blue rule under a blue pen is not kept as a stroke. (Kept whole, it
+    would join the 2 to a mark as long as the rule, dropped as a line.)"""
+    blue = (170, 60, 20)
+    marks = detect(two_on_a_rule(blue, blue)).candidates
+    assert marks and max(c.box.w for c in marks) < 60

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import iou, touching_pair
+from conftest import iou, touching_pair, two_on_a_rule
 from recognizer.pipeline import Recognizer
 from recognizer.synthetic import make_page
 
@@ -201,3 +201,11 @@ def test_the_letters_of_a_printed_word_are_not_read_as_digits(recognizer, word):
     letters, which it rejects, the O is a letter too. (Not every word: in
     "NOTES" it reads N, O and S as 1, 0 and 5, too many for a word.)"""
     assert recognizer.read_array(_printed_word_and_number(word)).numbers == ["385"]
+
+
+@pytest.mark.parametrize("pen, rule", [((170, 60, 20), (60, 60, 60)), ((30, 30, 170), (72, 72, 72))])
+def test_a_twos_base_drawn_along_a_rule_stays_when_its_colour_is_not_the_rules(recognizer, pen, rule):
+    """A blue or a red 2 on a grey rule exactly as dark as the pen: the base,
+    no thicker than the rule and no darker, is told from it by its colour and
+    kept, and the 2 is not read as 7 (as it is when both are black)."""
+    assert recognizer.read_array(two_on_a_rule(pen, rule)).numbers == ["2"]
