@@ -443,7 +443,7 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int, colour: np.n
     if not found:
         return across, upright, thickness_map, distance, None
     segments = np.array([f[:4] for f in found], np.float32)
-    colour_map = None if colour is None else np.zeros(mask.shape, np.float32)
+    colour_map = None if colour is None else np.zeros(mask.shape, np.uint8)
     colours = None if colour is None else _median_along(colour, segments.astype(np.int64))
     ends = np.concatenate([_extend_rules(mask, segments[k : k + 256], RULE_FOLLOW * min_length)
                            for k in range(0, len(segments), 256)])  # 256 at a time: memory stays small
@@ -457,7 +457,9 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int, colour: np.n
         # cross or run close, the most colourful one near counts.
         for k in np.argsort(colours, kind="stable").tolist():
             (x1, y1, x2, y2), thickness = ends[k].tolist(), found[k][4]
-            cv2.line(colour_map, (x1, y1), (x2, y2), float(colours[k]), max(1, int(round(thickness))) + 8)
+            # (Colours are whole numbers: a pixel is more colourful than a median
+            # of x.5 when it is more colourful than x.)
+            cv2.line(colour_map, (x1, y1), (x2, y2), int(colours[k]), max(1, int(round(thickness))) + 8)
     return across, upright, thickness_map, distance, colour_map
 
 
@@ -662,11 +664,9 @@ def find_rules(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | 
     core = ((distance >= near_rule / 2 + STROKE_OVER_RULE) & (near_rule > 0)).astype(np.uint8)
     if colour_map is not None:
         # A pen drawn along a rule, no thicker than it (a 2's base on a box's
-        # bottom line), is told from the rule's print by its colour. (A first
-        # look skips pages where no ink on a rule is that colourful at all.)
-        on_rules = ((across | upright) & search) > 0
-        if np.any((colour > PEN_COLOUR) & on_rules):
-            core |= ((colour > colour_map + PEN_COLOUR) & on_rules).astype(np.uint8)
+        # bottom line), is told from the rule's print by its colour.
+        penned = cv2.compare(colour, cv2.add(colour_map, PEN_COLOUR), cv2.CMP_GT)  # 255 where more colourful
+        core |= penned & (across | upright) & search
     along = _along_rules(core, across, upright)
     kept = cv2.dilate(along, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))) & search
     grow = np.ones((3, 3), np.uint8)
