@@ -447,19 +447,19 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int, colour: np.n
     colours = None if colour is None else _median_along(colour, segments.astype(np.int64))
     ends = np.concatenate([_extend_rules(mask, segments[k : k + 256], RULE_FOLLOW * min_length)
                            for k in range(0, len(segments), 256)])  # 256 at a time: memory stays small
-    for (x1, y1, x2, y2), (*_, thickness) in zip(ends.tolist(), found):
+    widths = [max(1, int(round(thickness))) for *_, thickness in found]
+    for (x1, y1, x2, y2), (*_, thickness), width in zip(ends.tolist(), found, widths):
         target = across if abs(x2 - x1) >= abs(y2 - y1) else upright
-        width = max(1, int(round(thickness)))
         cv2.line(target, (x1, y1), (x2, y2), 1, width)
         cv2.line(thickness_map, (x1, y1), (x2, y2), float(max(thickness, 1.0)), width)
     if colour_map is not None:
         # Drawn 4 pixels wider on each side, most colourful last: where rules
-        # cross or run close, the most colourful one near counts.
+        # cross or run close, the most colourful one near counts. (Colours are
+        # whole numbers: a pixel is more colourful than a median of x.5 when
+        # it is more colourful than x.)
         for k in np.argsort(colours, kind="stable").tolist():
-            (x1, y1, x2, y2), thickness = ends[k].tolist(), found[k][4]
-            # (Colours are whole numbers: a pixel is more colourful than a median
-            # of x.5 when it is more colourful than x.)
-            cv2.line(colour_map, (x1, y1), (x2, y2), int(colours[k]), max(1, int(round(thickness))) + 8)
+            x1, y1, x2, y2 = ends[k].tolist()
+            cv2.line(colour_map, (x1, y1), (x2, y2), int(colours[k]), widths[k] + 8)
     return across, upright, thickness_map, distance, colour_map
 
 
