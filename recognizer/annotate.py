@@ -43,9 +43,12 @@ def colour_copy(image: np.ndarray) -> np.ndarray:
 def annotate(image: np.ndarray, reading: Reading, doubt_below: float = LOW_CONFIDENCE) -> np.ndarray:
     """Return a colour copy of ``image`` with each digit boxed and labelled;
     digits read with less confidence than ``doubt_below`` stand out in orange
-    (a batch passes its review bar, so the picture shows what review lists)."""
+    (a batch passes its review bar, so the picture shows what review lists).
+    The reading is drawn in ``image``'s own pixels, also when its boxes are
+    in those of a larger original (see ``Recognizer.read_file``)."""
     canvas = colour_copy(image)
     height, width = canvas.shape[:2]
+    reading = reading.scaled_to(width, height)  # a file read from a reduced decode is drawn on that copy
     thickness = max(1, round(max(height, width) / 600))
     for x, y, w, h in reading.rejected:
         cv2.rectangle(canvas, (x, y), (x + w, y + h), REJECTED_COLOUR, 1)

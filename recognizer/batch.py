@@ -99,23 +99,25 @@ def read_job(job: Job, options: BatchOptions) -> list[dict]:
         return [_failed(job.source, 1, job.error)]
     import cv2
 
+    from recognizer.detect import WORK_MAX_SIDE
     from recognizer.sources import iter_pages
     from recognizer.template import read_fields
 
     recognizer, template, aligner = _worker_state(options)
     records = []
-    for page, image in iter_pages(job.source, options.dpi, job.skip):
-        if isinstance(image, RecognizerError):
-            records.append(_failed(job.source, page, image.message))
+    for page, decoded in iter_pages(job.source, options.dpi, job.skip, min_side=WORK_MAX_SIDE):
+        if isinstance(decoded, RecognizerError):
+            records.append(_failed(job.source, page, decoded.message))
             continue
+        image, size = decoded.image, (decoded.width, decoded.height)
         try:
-            reading = recognizer.read_array(image, job.source)
+            reading = recognizer.read_array(image, job.source, size=size)
         except (cv2.error, ValueError, IndexError, MemoryError) as exc:  # a bug or an unreadable page
             records.append(_failed(job.source, page, f"could not be read ({type(exc).__name__}: {exc})"))
             continue
         record = {**reading.to_dict(), "page": page}
         if template is not None:
-            transform = aligner.to_reference(image)
+            transform = aligner.to_reference(image, decoded.width / image.shape[1])
             record["aligned"] = transform is not None
             record["fields"] = read_fields(reading, transform, template) if transform is not None else \
                 {name: "" for name in template.fields}

@@ -64,7 +64,9 @@ LINE_BRIDGE = 13  # pixels: a stroke's two sides across a removed line are joine
 CORNER_MARGIN = 7  # ...on a slant too, but not in a square this wide round a crossing of rules
 MIN_DIGIT_SIDE = 8  # pixels, at working scale
 LINE_ASPECT = 6.0  # wider than this many heights: a rule, a dash, an underline
-HUGE_HEIGHT_RATIO = 2.6  # taller than this many median heights: an edge or frame
+HUGE_HEIGHT_RATIO = 2.6  # taller than this many median heights: an edge or frame...
+TALL_GROUP = 2  # ...unless at least this many such marks are digit-shaped...
+TALL_GROUP_SPREAD = 1.3  # ...and this close in height: large handwriting among print
 ONE_STROKE_HEIGHT = 0.7  # a straight stroke at least this share of the digit height may be a "1"
 SMALL_PRINT = 0.5  # under this share of the digit height...
 FINE_PRINT = 0.5  # ...and this share of the pen's width: print
@@ -1092,6 +1094,30 @@ def _typical_height(cands: list[Candidate], shape: tuple[int, int] | None = None
 # ----------------------------------------------------------------------------
 # The stage
 # ----------------------------------------------------------------------------
+def _tall_group_height(cands: list[Candidate], typical_h: float) -> float:
+    """The height of marks far taller than the page's typical mark
+    (``HUGE_HEIGHT_RATIO``) when at least ``TALL_GROUP`` of them are shaped like
+    digits, about as tall as one another (within ``TALL_GROUP_SPREAD``) and
+    inked at least half as strongly as the page's marks are; else 0.
+
+    Print can outnumber handwriting twenty to one on a form, and then sets the
+    typical height; numbers written large in its boxes would be "huge". An
+    edge or a frame is one mark, and seldom shaped like a digit; the arcs of a
+    coffee ring are far fainter than ink; a row of digits is several marks
+    alike.
+    """
+    if not cands:
+        return 0.0
+    ink = float(np.median([c.strength for c in cands]))
+    tall = [c.box.h for c in cands if c.box.h > HUGE_HEIGHT_RATIO * typical_h and c.box.h >= 0.7 * c.box.w
+            and c.strength >= 0.5 * ink]
+    if len(tall) < TALL_GROUP:
+        return 0.0
+    middle = float(np.median(tall))
+    alike = [h for h in tall if middle / TALL_GROUP_SPREAD <= h <= middle * TALL_GROUP_SPREAD]
+    return float(np.median(alike)) if len(alike) >= TALL_GROUP else 0.0
+
+
 def _learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.ndarray | None]:
     """Polarity, sheet, pen, digit height and working scale, from a quick look.
 
@@ -1178,7 +1204,7 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
     cands = _join_broken(cands, typical_h)
     # Small print can outnumber the digits and set the typical height; a mark is
     # only "huge" against the height of the marks drawn with the page's pen too.
-    tallest = HUGE_HEIGHT_RATIO * max(typical_h, hint.digit_height)
+    tallest = HUGE_HEIGHT_RATIO * max(typical_h, hint.digit_height, _tall_group_height(cands, typical_h))
     cands = [c for c in cands if 0.35 * typical_h <= c.box.h <= tallest and not _is_small_print(c, hint)]
     _propose_cuts(cands, typical_h)
     return Detection(ink, scale, dark_ink, threshold, cands, hint, typical_h)

@@ -13,12 +13,12 @@ import cv2
 import numpy as np
 
 from recognizer.classify import Classifier
-from recognizer.detect import (Candidate, Detection, PageHint, detect, is_straight_stroke, row_neighbours,
-                               runs_side_by_side)
+from recognizer.detect import (WORK_MAX_SIDE, Candidate, Detection, PageHint, detect, is_straight_stroke,
+                               row_neighbours, runs_side_by_side)
 from recognizer.errors import RecognizerError
 from recognizer.normalise import normalise
 from recognizer.read import group_lines, set_apart_doubtful_lone, set_apart_out_of_size
-from recognizer.sources import load_image
+from recognizer.sources import decode_image
 from recognizer.types import Box, Digit, Reading
 
 NOT_A_DIGIT = 10  # the model's eleventh class, when it has one
@@ -52,26 +52,35 @@ class Recognizer:
         self.last_hint: PageHint | None = None  # what the last image taught about its page
 
     def read_file(self, path: str) -> tuple[Reading, np.ndarray | None]:
-        """Read one file; a failure becomes ``Reading.error``, never an exception."""
+        """Read one file; a failure becomes ``Reading.error``, never an exception.
+
+        The image returned is the one read: a large JPEG is decoded at a
+        reduced size (``decode_image``), while the reading's boxes are in the
+        file's own pixels."""
         try:
-            image = load_image(path)
+            decoded = decode_image(path, min_side=WORK_MAX_SIDE)
         except RecognizerError as exc:
             return Reading(source=str(path), error=exc.message), None
         try:
-            return self.read_array(image, str(path)), image
+            return self.read_array(decoded.image, str(path), size=(decoded.width, decoded.height)), decoded.image
         except (cv2.error, ValueError, IndexError, MemoryError) as exc:
             # A bug or an image this pipeline cannot handle: report it for this
             # file and let a batch go on with the next one.
-            return Reading(source=str(path), error=f"could not be read ({type(exc).__name__}: {exc})"), image
+            return (Reading(source=str(path), error=f"could not be read ({type(exc).__name__}: {exc})"),
+                    decoded.image)
 
-    def read_array(self, image: np.ndarray, source: str = "<image>", hint: PageHint | None = None) -> Reading:
-        """Read one image. ``hint``: what an earlier frame of the same video taught."""
-        height, width = image.shape[:2]
+    def read_array(self, image: np.ndarray, source: str = "<image>", hint: PageHint | None = None,
+                   size: tuple[int, int] | None = None) -> Reading:
+        """Read one image. ``hint``: what an earlier frame of the same video
+        taught. ``size``: (width, height) of the file ``image`` was decoded
+        from at a reduced size; the reading is then in the file's pixels."""
+        width, height = size or image.shape[1::-1]
         try:
             detection = detect(image, source, hint, self.rescale)
         except RecognizerError as exc:
             self.last_hint = None
             return Reading(source=source, width=width, height=height, error=exc.message)
+        detection.scale *= width / image.shape[1]  # file pixels per working pixel
         self.last_hint = detection.hint
         digits, rejected = self._classify(detection)
         lines, out_of_size = set_apart_out_of_size(group_lines(digits))

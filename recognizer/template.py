@@ -81,9 +81,10 @@ class Aligner:
             small, self.ref_factor = _grey_small(load_image(template.reference))
             self.reference = self.orb.detectAndCompute(small, None)
 
-    def to_reference(self, page: np.ndarray) -> np.ndarray | None:
-        """The 2x3 transform from page pixels to reference pixels (identity without a
-        reference), or None when the page cannot be aligned."""
+    def to_reference(self, page: np.ndarray, page_scale: float = 1.0) -> np.ndarray | None:
+        """The 2x3 transform from the page file's pixels to reference pixels
+        (identity without a reference), or None when the page cannot be aligned.
+        ``page_scale``: the file's pixels per pixel of ``page`` (a reduced decode)."""
         if self.reference is None:
             return np.float32([[1, 0, 0], [0, 1, 0]])
         ref_points, ref_desc = self.reference
@@ -95,7 +96,7 @@ class Aligner:
         good = [m for m, *rest in pairs if rest and m.distance < 0.75 * rest[0].distance]
         if len(good) < MIN_INLIERS:
             return None
-        src = np.float32([points[m.queryIdx].pt for m in good]) / factor
+        src = np.float32([points[m.queryIdx].pt for m in good]) * (page_scale / factor)
         dst = np.float32([ref_points[m.trainIdx].pt for m in good]) / self.ref_factor
         transform, inliers = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=4.0)
         if transform is None or int(inliers.sum()) < MIN_INLIERS:

@@ -34,7 +34,8 @@ class Box(NamedTuple):
         return Box(x, y, max(self.right, other.right) - x, max(self.bottom, other.bottom) - y)
 
     def scaled(self, factor: float) -> "Box":
-        """Map a box found on a resized image back to the original pixels."""
+        """The box on a copy of its image ``factor`` times as large: back to the
+        original pixels from a reduced working copy, or onto a reduced copy."""
         if factor == 1.0:
             return self
         x, y = int(self.x * factor), int(self.y * factor)
@@ -93,6 +94,16 @@ class Reading:
     @property
     def numbers(self) -> list[str]:
         return [line.text for line in self.lines]
+
+    def scaled_to(self, width: int, height: int) -> "Reading":
+        """The same reading with its boxes in the pixels of a copy of the image
+        ``width`` pixels wide (a reduced decode drawn on); itself when no change."""
+        if not self.width or width == self.width:
+            return self
+        factor = width / self.width
+        lines = [Line(tuple(Digit(d.box.scaled(factor), d.label, d.confidence) for d in line.digits))
+                 for line in self.lines]
+        return Reading(self.source, width, height, lines, self.error, [box.scaled(factor) for box in self.rejected])
 
     def to_dict(self) -> dict:
         return {

@@ -202,3 +202,27 @@ def test_a_bad_template_is_one_clear_error(tmp_path, capsys):
     template.write_text(json.dumps({"fields": {"date": [1, 2, 3]}}))
     assert main(["batch", str(tmp_path), "--out", str(tmp_path / "o"), "--template", str(template)]) == 1
     assert "field 'date' must be [x, y, w, h]" in capsys.readouterr().err
+
+
+def test_a_600_dpi_jpeg_is_read_from_a_reduced_decode_in_its_own_pixels(tmp_path):
+    """A scan four times the reference's size decodes at half size; the page's
+    boxes and its alignment to the reference are still in the file's pixels."""
+    form = _blank_form()
+    cv2.imwrite(str(tmp_path / "blank.png"), form)
+    template = tmp_path / "form.json"
+    template.write_text(json.dumps({"reference": "blank.png", "fields": FIELDS}))
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    big = cv2.resize(_filled(form, {"date": "2024", "amount": "305"}), None, fx=6, fy=6,
+                     interpolation=cv2.INTER_CUBIC)
+    cv2.imwrite(str(scans / "filled.jpg"), big)
+    out = tmp_path / "out"
+    assert main(["batch", str(scans), "--out", str(out), "--template", str(template), "--workers", "1",
+                 "--no-progress", "--annotate"]) == 0
+    row = read_table(out)[0]
+    assert (row["date"], row["amount"]) == ("2024", "305")
+    record = _records(out)[0]
+    assert (record["width"], record["height"]) == (4560, 3120)
+    x, y, w, h = record["digits"][0]["box"]  # the 2 of "2024", near the date field's left, 6x
+    assert 6 * FIELDS["date"][0] < x < 6 * (FIELDS["date"][0] + 60) and h > 6 * 30
+    assert cv2.imread(record["annotated"]).shape[:2] == (1560, 2280)  # drawn on the copy read

@@ -203,9 +203,51 @@ def test_the_letters_of_a_printed_word_are_not_read_as_digits(recognizer, word):
     assert recognizer.read_array(_printed_word_and_number(word)).numbers == ["385"]
 
 
+def test_a_number_written_large_among_much_small_print_is_read(recognizer):
+    """Twelve lines of print, capitals 24 px tall, and a handwritten 2024 four
+    times their height: the print sets the page's typical height, and the
+    digits, far taller, were once all dropped as "huge" (an edge or a frame)."""
+    import cv2
+
+    from recognizer.synthetic import render_digit
+
+    rng = np.random.default_rng(5)
+    printed = np.full((900, 1400), 240, np.uint8)
+    for row in range(12):
+        words = " ".join("".join(chr(65 + int(c)) for c in rng.integers(0, 26, 5)) for _ in range(5))
+        cv2.putText(printed, words, (40, 50 + 34 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 40, 2)
+    paper = printed.astype(np.float32)
+    x = 200
+    for digit in (2, 0, 2, 4):
+        glyph = render_digit(digit, 100, rng, pen=0.1)
+        paper[560 : 560 + glyph.shape[0], x : x + glyph.shape[1]] -= 190 * glyph
+        x += glyph.shape[1] + 30
+    assert "2024" in recognizer.read_array(np.clip(paper, 0, 255).astype(np.uint8)).numbers
+
+
 @pytest.mark.parametrize("pen, rule", [((170, 60, 20), (60, 60, 60)), ((30, 30, 170), (72, 72, 72))])
 def test_a_twos_base_drawn_along_a_rule_stays_when_its_colour_is_not_the_rules(recognizer, pen, rule):
     """A blue or a red 2 on a grey rule exactly as dark as the pen: the base,
     no thicker than the rule and no darker, is told from it by its colour and
     kept, and the 2 is not read as 7 (as it is when both are black)."""
     assert recognizer.read_array(two_on_a_rule(pen, rule)).numbers == ["2"]
+
+
+def test_a_large_jpeg_is_read_in_its_own_pixels_from_a_reduced_decode(recognizer, tmp_path):
+    import cv2
+
+    from recognizer.annotate import annotate
+
+    page = make_page(["31", "4"], size=(4200, 2400), seed=4)
+    path = tmp_path / "photo.jpg"
+    assert cv2.imwrite(str(path), page.image)
+    reading, image = recognizer.read_file(str(path))
+    assert image.shape[:2] == (1200, 2100)  # read from the half-size decode
+    assert (reading.width, reading.height) == (4200, 2400)
+    assert [d.label for d in reading.digits] == page.labels
+    for digit, truth in zip(reading.digits, page.boxes):
+        assert iou(digit.box, truth) >= 0.7  # in the file's pixels
+    drawn = annotate(image, reading)  # drawn on the copy it was read from
+    x, y, w, h = reading.digits[0].box
+    assert drawn.shape[:2] == image.shape[:2]
+    assert (drawn[y // 2 + h // 4, x // 2 - 2 : x // 2 + 3] != image[y // 2 + h // 4, x // 2 - 2 : x // 2 + 3]).any()

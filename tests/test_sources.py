@@ -104,3 +104,34 @@ def test_truncated_jpeg_is_refused(tmp_path):
     path.write_bytes(data.tobytes()[: len(data) // 2])
     with pytest.raises(RecognizerError, match="truncated"):
         load_image(path)
+
+
+def test_a_large_jpeg_is_decoded_reduced_and_knows_its_own_size(tmp_path):
+    from recognizer.sources import decode_image
+
+    image = np.full((2400, 4200, 3), 230, np.uint8)
+    cv2.rectangle(image, (1000, 800), (1400, 1600), (20, 20, 20), -1)
+    path = _write(tmp_path / "big.jpg", image)
+    decoded = decode_image(path, min_side=2000)
+    assert (decoded.width, decoded.height) == (4200, 2400)
+    assert decoded.image.shape[:2] == (1200, 2100) and decoded.reduced  # half: its longer side stays >= 2000
+    assert decoded.image[400:800, 500:700].mean() < 40  # the same picture, at half scale
+    assert decode_image(path, min_side=2200).image.shape[:2] == (2400, 4200)  # half would be under 2200
+    assert load_image(path).shape[:2] == (2400, 4200)  # whole unless asked
+    png = decode_image(_write(tmp_path / "big.png", image), min_side=2000)
+    assert png.image.shape[:2] == (2400, 4200) and not png.reduced  # only JPEG decodes reduced
+
+
+def test_a_reduced_decode_of_a_rotated_photo_swaps_its_sides_too(tmp_path):
+    from PIL import Image
+
+    from recognizer.sources import decode_image
+
+    pixels = np.full((2400, 4200, 3), 230, np.uint8)
+    path = tmp_path / "turned.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # EXIF orientation: turn 90 degrees to view
+    Image.fromarray(pixels).save(path, exif=exif)
+    decoded = decode_image(path, min_side=2000)
+    assert (decoded.width, decoded.height) == (2400, 4200)
+    assert decoded.image.shape[:2] == (2100, 1200)
