@@ -179,17 +179,28 @@ def _filled(form: np.ndarray, values: dict[str, str]) -> np.ndarray:
     return cv2.warpAffine(page, skew, (760, 520), borderValue=245)
 
 
-def test_template_fields_are_read_after_aligning_the_page(tmp_path, capsys):
+def _read_a_filled_form(tmp_path: Path, scan: str, scale: int = 1, *options: str) -> tuple[Path, Path]:
+    """The blank form as a template's reference scan, and one page of it filled
+    in (date 2024, amount 305, ``scale`` times as large) read by ``recognizer
+    batch`` with that template; returns the template and the output folder."""
     form = _blank_form()
     cv2.imwrite(str(tmp_path / "blank.png"), form)
     template = tmp_path / "form.json"
     template.write_text(json.dumps({"reference": "blank.png", "fields": FIELDS}))
     scans = tmp_path / "scans"
     scans.mkdir()
-    cv2.imwrite(str(scans / "filled.png"), _filled(form, {"date": "2024", "amount": "305"}))
+    page = _filled(form, {"date": "2024", "amount": "305"})
+    if scale != 1:
+        page = cv2.resize(page, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    cv2.imwrite(str(scans / scan), page)
     out = tmp_path / "out"
     assert main(["batch", str(scans), "--out", str(out), "--template", str(template), "--workers", "1",
-                 "--no-progress"]) == 0
+                 "--no-progress", *options]) == 0
+    return template, out
+
+
+def test_template_fields_are_read_after_aligning_the_page(tmp_path, capsys):
+    template, out = _read_a_filled_form(tmp_path, "filled.png")
     row = read_table(out)[0]
     assert (row["date"], row["amount"]) == ("2024", "305")
     assert _records(out)[0]["aligned"] is True
@@ -205,20 +216,10 @@ def test_a_bad_template_is_one_clear_error(tmp_path, capsys):
 
 
 def test_a_600_dpi_jpeg_is_read_from_a_reduced_decode_in_its_own_pixels(tmp_path):
-    """A scan four times the reference's size decodes at half size; the page's
-    boxes and its alignment to the reference are still in the file's pixels."""
-    form = _blank_form()
-    cv2.imwrite(str(tmp_path / "blank.png"), form)
-    template = tmp_path / "form.json"
-    template.write_text(json.dumps({"reference": "blank.png", "fields": FIELDS}))
-    scans = tmp_path / "scans"
-    scans.mkdir()
-    big = cv2.resize(_filled(form, {"date": "2024", "amount": "305"}), None, fx=6, fy=6,
-                     interpolation=cv2.INTER_CUBIC)
-    cv2.imwrite(str(scans / "filled.jpg"), big)
-    out = tmp_path / "out"
-    assert main(["batch", str(scans), "--out", str(out), "--template", str(template), "--workers", "1",
-                 "--no-progress", "--annotate"]) == 0
+    """A scan six times the reference's size (4560x3120) decodes at half size;
+    the page's boxes and its alignment to the reference are still in the
+    file's pixels."""
+    _, out = _read_a_filled_form(tmp_path, "filled.jpg", 6, "--annotate")
     row = read_table(out)[0]
     assert (row["date"], row["amount"]) == ("2024", "305")
     record = _records(out)[0]
