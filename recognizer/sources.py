@@ -22,6 +22,7 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".g
 DOCUMENT_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}  # what ``recognizer batch`` reads: scans and PDF files
 MULTI_PAGE_SUFFIXES = {".tif", ".tiff", ".pdf"}
 LIST_SUFFIXES = {".txt", ".lst"}
+VIDEO_SUFFIXES = {".mp4", ".m4v", ".avi", ".mov", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv"}  # read by `webcam`
 MAX_PIXELS = 100_000_000  # 100 MP: any phone photo or 600 dpi A4 scan fits
 MIN_SIDE = 8  # smaller than this cannot hold a readable digit
 _GLOB_CHARS = set("*?[")
@@ -57,6 +58,8 @@ def _resolve_one(spec: str, recursive: bool = False, suffixes: set[str] = IMAGE_
             yield ImageInput(str(file))
     elif path.is_file() and path.suffix.lower() in LIST_SUFFIXES:
         yield from _resolve_list(path, recursive, suffixes)
+    elif path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES:
+        yield ImageInput(spec, f"is a video: read it with `recognizer webcam --source {spec}`")
     elif path.is_file():
         yield ImageInput(spec)
     elif _GLOB_CHARS & set(spec):
@@ -68,6 +71,8 @@ def _resolve_one(spec: str, recursive: bool = False, suffixes: set[str] = IMAGE_
             yield ImageInput(match)
     elif path.exists():
         yield ImageInput(spec, "not a regular file")
+    elif spec.isdigit():
+        yield ImageInput(spec, f"no such file or folder (for camera {spec}: `recognizer webcam --source {spec}`)")
     else:
         yield ImageInput(spec, "no such file or folder")
 

@@ -47,6 +47,16 @@ def test_missing_and_empty_specs_become_errors_not_exceptions(tmp_path):
     ]
 
 
+def test_a_video_or_a_camera_index_points_to_the_webcam_command(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "clip.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    items = list(resolve_inputs(["clip.mp4", "0"]))
+    assert [i.error for i in items] == [
+        "is a video: read it with `recognizer webcam --source clip.mp4`",
+        "no such file or folder (for camera 0: `recognizer webcam --source 0`)",
+    ]
+
+
 def test_loads_colour_and_grey(tmp_path):
     colour = load_image(_write(tmp_path / "c.png", np.full((20, 30, 3), (10, 20, 30), np.uint8)))
     assert colour.shape == (20, 30, 3) and tuple(colour[0, 0]) == (10, 20, 30)  # BGR kept
