@@ -60,6 +60,7 @@ SIDE_WIDTH = 1.5  # ...and at most this many times as thick as they are,
 SIDE_MARGIN = 1.5  # or this many pixels thicker (thin rules are measured a pixel thin)
 STEP_TOLERANCE = 0.1  # the sides of a comb's boxes stand one step apart, give or take this share
 PEN_COLOUR = 40  # ink on a rule this much more colourful than the rule is a pen's stroke along it
+MAX_BASE_DEPTH = 12  # pixels: the most of a rule below a mark put back under it (a 2's lost base)
 LINE_BRIDGE = 13  # pixels: a stroke's two sides across a removed line are joined...
 CORNER_MARGIN = 7  # ...on a slant too, but not in a square this wide round a crossing of rules
 MIN_DIGIT_SIDE = 8  # pixels, at working scale
@@ -86,6 +87,7 @@ class Candidate:
     strength: float  # typical ink level of the mark (ink-map units)
     parts: list["Candidate"] = field(default_factory=list)  # a cut into digits, if too wide for one
     between_rules: bool = False  # its ink runs on into a rule above it and one below (a box's side, if a bar)
+    on_rule: "Candidate | None" = None  # its ink runs on into a rule below: the mark with that rule's ink under it
 
 
 @dataclass
@@ -785,16 +787,22 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float,
 def _mark_between_rules(candidates: list[Candidate], rules: Rules | None, ink: np.ndarray,
                         level: float) -> list[Candidate]:
     """Flag the marks whose ink runs on, with no gap of paper, into a mostly
-    horizontal rule above them and one below (``level``: the ink-map level that
-    counts as ink, that of the faintest mask the marks were taken from).
+    horizontal rule below them (``on_rule``), and those that also run into
+    one above them (``between_rules``). ``level``: the ink-map level that
+    counts as ink, that of the faintest mask the marks were taken from.
 
-    A box's side that rule removal left in place is such a bar: ``_box_sides``
-    takes a bar for a side only when it is about as thin as the thinner of its
-    two rules, and a rule can be measured thin (one comb's bottom line 1.9 px,
-    its top line 3.8 px, both printed alike). A 1 written in a box almost
-    always leaves paper between it and one of the box's lines. The flag keeps
-    the pipeline from reading the bar as a 1 when the model calls it "not a
-    digit".
+    A box's side that rule removal left in place runs from rule to rule:
+    ``_box_sides`` takes a bar for a side only when it is about as thin as the
+    thinner of its two rules, and a rule can be measured thin (one comb's
+    bottom line 1.9 px, its top line 3.8 px, both printed alike). A 1 written
+    in a box almost always leaves paper between it and one of the box's
+    lines. The flag keeps the pipeline from reading the bar as a 1 when the
+    model calls it "not a digit".
+
+    A mark standing on a rule may have lost a stroke drawn along it with the
+    rule (a 2's base on its box's bottom line, in the rule's own ink and no
+    thicker): ``on_rule`` is the mark with the rule's ink under it put back,
+    for the pipeline to read too.
     """
     if rules is None:
         return candidates
@@ -803,15 +811,27 @@ def _mark_between_rules(candidates: list[Candidate], rules: Rules | None, ink: n
         bottom = c.box.bottom
         if y < 2 or bottom + 2 > ink.shape[0]:
             continue
-        rule_above, rule_below = rules.across[y - 2, x : x + w] > 0, rules.across[bottom + 1, x : x + w] > 0
-        if not (rule_above.any() and rule_below.any()):
-            continue  # most marks: no rule at one end, nothing more to look at
-        # Ink runs on, with no gap, from the mark's top into a rule above it,
-        # and from its bottom into a rule below it (in some column of the mark).
-        above = ((ink[y - 2 : y, x : x + w] >= level).all(axis=0) & rule_above).any()
-        below = ((ink[bottom : bottom + 2, x : x + w] >= level).all(axis=0) & rule_below).any()
-        c.between_rules = bool(above and below)
+        rule_below = rules.across[bottom + 1, x : x + w] > 0
+        if not rule_below.any():
+            continue  # most marks: no rule below, nothing more to look at
+        # Ink runs on, with no gap, from the mark's bottom into a rule below it
+        # (in some column of the mark), and from its top into a rule above it.
+        if not ((ink[bottom : bottom + 2, x : x + w] >= level).all(axis=0) & rule_below).any():
+            continue
+        c.on_rule = _with_rule_below(c, rules.across, ink, level)
+        rule_above = rules.across[y - 2, x : x + w] > 0
+        c.between_rules = bool(((ink[y - 2 : y, x : x + w] >= level).all(axis=0) & rule_above).any())
     return candidates
+
+
+def _with_rule_below(c: Candidate, across: np.ndarray, ink: np.ndarray, level: float) -> Candidate:
+    """``c`` with the ink of the rule under it, across its width, as part of it."""
+    x, _, w, _ = c.box
+    bottom, depth = c.box.bottom, 0
+    while depth < MAX_BASE_DEPTH and bottom + depth < ink.shape[0] and across[bottom + depth, x : x + w].any():
+        depth += 1
+    band = (ink[bottom : bottom + depth, x : x + w] >= level) & (across[bottom : bottom + depth, x : x + w] > 0)
+    return Candidate(Box(x, c.box.y, w, c.box.h + depth), np.vstack([c.mask, band]), c.strength)
 
 
 def _grow_into_faint(strong: list[Candidate], low: Components, seeds: np.ndarray,

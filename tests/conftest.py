@@ -33,7 +33,8 @@ def touching_pair(first: int = 4, second: int = 7):
 
 def two_on_a_rule(pen: tuple[int, int, int], rule: tuple[int, int, int]):
     """A BGR page: a 2 drawn with a 2 px pen, its base along a 2 px rule. In
-    black on the black rule, the base goes with the rule and the 2 reads 7."""
+    black on the black rule, the base goes with the rule, and what is left of
+    the 2 reads 7 to the model."""
     import cv2
     import numpy as np
 

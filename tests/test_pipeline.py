@@ -259,6 +259,22 @@ def test_a_twos_base_drawn_along_a_rule_stays_when_its_colour_is_not_the_rules(r
     assert recognizer.read_array(two_on_a_rule(pen, rule)).numbers == ["2"]
 
 
+def test_a_twos_base_that_went_with_a_rule_of_its_own_ink_is_read_back(recognizer):
+    """A grey 2 whose base lies along a grey rule, no thicker and no darker:
+    the base goes with the rule and the rest reads 7; read again with the
+    rule put back under it, it reads 2. A 7 standing on the same rule stays a
+    7 (with the rule put back it is still a 7 to the model)."""
+    import cv2
+
+    grey = (60, 60, 60)
+    assert recognizer.read_array(two_on_a_rule(grey, grey)).numbers == ["2"]
+    seven = np.full((160, 360, 3), 235, np.uint8)
+    cv2.line(seven, (10, 110), (350, 110), grey, 2)
+    cv2.line(seven, (62, 48), (98, 48), grey, 2, cv2.LINE_AA)
+    cv2.line(seven, (98, 48), (74, 110), grey, 2, cv2.LINE_AA)
+    assert recognizer.read_array(seven).numbers == ["7"]
+
+
 def test_a_large_jpeg_is_read_in_its_own_pixels_from_a_reduced_decode(recognizer, tmp_path):
     import cv2
 
