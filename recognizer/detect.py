@@ -774,17 +774,17 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float,
     taken = cv2.dilate(taken, np.ones((5, 5), np.uint8))
     seeds = (ink >= low_threshold) & (taken == 0)
     if np.count_nonzero(seeds) < MIN_FAINT_SEEDS:  # nothing fainter on this page
-        return _mark_between_rules(candidates, rules, ink, threshold * 0.5)
+        return _flag_marks_on_rules(candidates, rules, ink, threshold * 0.5)
     if not searched:  # faint rules (light ruled paper) matter at the fainter level
         rules = find_rules(high, digit_height, faint, colour)
     low = erase_rules((ink >= low_threshold * 0.5).astype(np.uint8), rules)
     low_marked = label_components(low)
     grown = _grow_into_faint(candidates, low_marked, seeds, digit_height)
-    return _mark_between_rules(grown + _marks(ink, low, seeds, skip=taken & low, labelled=low_marked), rules,
-                               ink, low_threshold * 0.5)
+    return _flag_marks_on_rules(grown + _marks(ink, low, seeds, skip=taken & low, labelled=low_marked), rules,
+                                ink, low_threshold * 0.5)
 
 
-def _mark_between_rules(candidates: list[Candidate], rules: Rules | None, ink: np.ndarray,
+def _flag_marks_on_rules(candidates: list[Candidate], rules: Rules | None, ink: np.ndarray,
                         level: float) -> list[Candidate]:
     """Flag the marks whose ink runs on, with no gap of paper, into a mostly
     horizontal rule below them (``on_rule``), and those that also run into

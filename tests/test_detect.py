@@ -410,8 +410,9 @@ def test_a_firm_mark_does_not_grow_into_a_faint_mark_that_joins_it_to_another():
 def test_a_bar_whose_ink_runs_into_rules_at_both_ends_is_flagged_as_between_rules():
     """A comb box's side that rule removal left runs on, with no gap, into the
     rule above it and the one below; a 1 written in the box leaves paper
-    between its top and the box's top line."""
-    from recognizer.detect import Candidate, Rules, _mark_between_rules
+    between its top and the box's top line. Both stand on the lower rule, and
+    are also given with that rule's ink under them (a 2's base may be there)."""
+    from recognizer.detect import Candidate, Rules, _flag_marks_on_rules
     from recognizer.types import Box
 
     ink = np.zeros((80, 100), np.uint8)
@@ -425,8 +426,12 @@ def test_a_bar_whose_ink_runs_into_rules_at_both_ends_is_flagged_as_between_rule
     marks = [Candidate(Box(20, 13, 4, 47), np.ones((47, 4), bool), 200.0),
              Candidate(Box(50, 17, 5, 43), np.ones((43, 5), bool), 200.0),
              Candidate(Box(80, 20, 5, 30), np.ones((30, 5), bool), 200.0)]
-    flagged = [c.between_rules for c in _mark_between_rules(marks, rules, ink, level=100)]
-    assert flagged == [True, False, False]
+    flagged = _flag_marks_on_rules(marks, rules, ink, level=100)
+    assert [c.between_rules for c in flagged] == [True, False, False]
+    assert [c.on_rule is not None for c in flagged] == [True, True, False]
+    one = flagged[1].on_rule
+    assert one.box == Box(50, 17, 5, 47)  # down to the rule's mask's last row (63)
+    assert one.mask[43:46].all() and not one.mask[46:].any()  # the rule's ink (rows 60-62), not its margin
 
 
 def test_marks_side_by_side_form_runs_that_box_sides_stay_out_of():
