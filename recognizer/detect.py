@@ -61,6 +61,7 @@ SIDE_MARGIN = 1.5  # or this many pixels thicker (thin rules are measured a pixe
 STEP_TOLERANCE = 0.1  # the sides of a comb's boxes stand one step apart, give or take this share
 PEN_COLOUR = 40  # ink on a rule this much more colourful than the rule is a pen's stroke along it
 MAX_BASE_DEPTH = 12  # pixels: the most of a rule below a mark put back under it (a 2's lost base)
+SLIVER_RUN = 15  # pixels: a pixel-thin run of ink this long along a rule's edge is the rule's
 LINE_BRIDGE = 13  # pixels: a stroke's two sides across a removed line are joined...
 CORNER_MARGIN = 7  # ...on a slant too, but not in a square this wide round a crossing of rules
 MIN_DIGIT_SIDE = 8  # pixels, at working scale
@@ -688,6 +689,22 @@ def _along_rules(marked: np.ndarray, across: np.ndarray, upright: np.ndarray) ->
                                cv2.getStructuringElement(cv2.MORPH_RECT, (1, ALONG_RULE))))
 
 
+def _slivers(ink: np.ndarray, across: np.ndarray) -> np.ndarray:
+    """Ink one pixel thin along the edge of a mostly horizontal rule's mask,
+    with paper beyond it, for at least ``SLIVER_RUN`` pixels: the rule's own
+    edge where a skewed scan steps and its straight mask runs a pixel off it.
+    Left in place, a sliver above a box's top line is bridged across the line
+    to the digit below it (a 1 read as 7). A pen's stroke along a rule is
+    thicker than a pixel outside the mask, and stays."""
+    above, below = np.zeros_like(ink), np.zeros_like(ink)
+    above[:-1] = ink[:-1] & across[1:] & ~across[:-1]  # rule below it...
+    above[1:-1] &= ~ink[:-2]  # ...and paper above it
+    below[1:] = ink[1:] & across[:-1] & ~across[1:]
+    below[1:-1] &= ~ink[2:]
+    edge = cv2.getStructuringElement(cv2.MORPH_RECT, (SLIVER_RUN, 1))
+    return cv2.morphologyEx(above | below, cv2.MORPH_OPEN, edge)
+
+
 def erase_rules(mask: np.ndarray, rules: Rules | None) -> np.ndarray:
     """Take the rules out of a mask, bridging strokes that cross them.
 
@@ -698,7 +715,8 @@ def erase_rules(mask: np.ndarray, rules: Rules | None) -> np.ndarray:
     if rules is None:
         return mask
     erasable = mask & (1 - rules.kept)  # strokes drawn along a rule stay
-    across, upright = rules.across & erasable, rules.upright & erasable
+    across = rules.across | _slivers(erasable, rules.across)
+    across, upright = across & erasable, rules.upright & erasable
     kept = mask & ~(across | upright)
     # Bridge only across a line: vertically over horizontal rules, sideways
     # over vertical ones, never along a rule from one digit to the next.

@@ -407,6 +407,30 @@ def test_a_firm_mark_does_not_grow_into_a_faint_mark_that_joins_it_to_another():
     assert [(c.box.x, c.box.bottom) for c in marks] == [pytest.approx((44, 52), abs=2), pytest.approx((86, 50), abs=2)]
 
 
+def test_a_pixel_thin_sliver_along_a_rules_edge_goes_with_the_rule():
+    """Where a skewed scan's rule steps, its straight mask runs a pixel off the
+    ink and leaves a sliver along its edge. Erased with the rule, the sliver
+    is not bridged across it to the 1 below (which then read as 7); a pen's
+    stroke along the rule, thicker than a pixel, and a short sliver stay."""
+    from recognizer.detect import SLIVER_RUN, Rules, erase_rules
+
+    mask = np.zeros((60, 120), np.uint8)
+    mask[20:23, :] = 1  # the rule's ink, rows 20-22...
+    mask[19, 10:50] = 1  # ...stepping up a pixel for 40 columns, past its mask (rows 20-22)
+    mask[27:55, 30:33] = 1  # a 1 in the box below, its top 4 px under the rule
+    mask[16:19, 70:100] = 1  # a stroke along the rule, above it, 4 px thick with the sliver row
+    mask[19, 70:100] = 1
+    mask[19, 105 : 105 + SLIVER_RUN - 2] = 1  # a sliver shorter than SLIVER_RUN
+    across = np.zeros_like(mask)
+    across[20:23, :] = 1
+    rules = Rules(across, np.zeros_like(mask), np.zeros_like(mask))
+    erased = erase_rules(mask, rules)
+    assert not erased[19, 10:50].any()  # the sliver went with the rule...
+    assert not erased[20:23, 30:33].any()  # ...and nothing bridges the rule to the 1
+    assert erased[16:20, 70:100].all()  # the thick stroke stays, its row next to the rule too
+    assert erased[19, 105 : 105 + SLIVER_RUN - 2].all()
+
+
 def test_a_bar_whose_ink_runs_into_rules_at_both_ends_is_flagged_as_between_rules():
     """A comb box's side that rule removal left runs on, with no gap, into the
     rule above it and the one below; a 1 written in the box leaves paper
