@@ -719,7 +719,8 @@ def erase_rules(mask: np.ndarray, rules: Rules | None) -> np.ndarray:
 
     Where a stroke crosses or touches a line, the line pixels between the
     stroke's two sides are put back (a closing across the line), so digits
-    written on lines or in boxes keep their shape.
+    written on lines or in boxes keep their shape. A pixel-thin sliver along
+    a horizontal rule's edge goes with the rule (``_slivers``).
     """
     if rules is None:
         return mask
