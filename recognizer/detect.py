@@ -637,6 +637,14 @@ class Rules:
         found once, for both masks a page's rules are erased from."""
         return cv2.dilate(self.across & self.upright, np.ones((CORNER_MARGIN, CORNER_MARGIN), np.uint8))
 
+    @cached_property
+    def beside_across(self) -> np.ndarray:
+        """The rows of pixels just above and just below the mostly horizontal
+        rules' mask, where a rule's sliver lies (``_slivers``): found once,
+        for both masks a page's rules are erased from."""
+        below, above = np.array([[0], [0], [1]], np.uint8), np.array([[1], [0], [0]], np.uint8)
+        return (cv2.dilate(self.across, below) | cv2.dilate(self.across, above)) & ~self.across
+
 
 def find_rules(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | None = None,
                colour: np.ndarray | None = None) -> Rules | None:
@@ -689,7 +697,7 @@ def _along_rules(marked: np.ndarray, across: np.ndarray, upright: np.ndarray) ->
                                cv2.getStructuringElement(cv2.MORPH_RECT, (1, ALONG_RULE))))
 
 
-def _slivers(ink: np.ndarray, across: np.ndarray) -> np.ndarray:
+def _slivers(ink: np.ndarray, rules: Rules) -> np.ndarray:
     """Ink one pixel thin along the edge of a mostly horizontal rule's mask,
     with paper beyond it, for at least ``SLIVER_RUN`` pixels: the rule's own
     edge where a skewed scan steps and its straight mask runs a pixel off it.
@@ -699,8 +707,8 @@ def _slivers(ink: np.ndarray, across: np.ndarray) -> np.ndarray:
 
     Runs of ink beside the mask are found on the whole page (a few fast
     passes); whether they are a pixel thin is looked at only in their rows."""
-    below, above = np.array([[0], [0], [1]], np.uint8), np.array([[1], [0], [0]], np.uint8)
-    beside = ink & (cv2.dilate(across, below) | cv2.dilate(across, above)) & ~across
+    across = rules.across
+    beside = ink & rules.beside_across
     edge = cv2.getStructuringElement(cv2.MORPH_RECT, (SLIVER_RUN, 1))
     runs = cv2.morphologyEx(beside, cv2.MORPH_OPEN, edge)
     rows = np.flatnonzero(runs.max(axis=1))
@@ -725,7 +733,7 @@ def erase_rules(mask: np.ndarray, rules: Rules | None) -> np.ndarray:
     if rules is None:
         return mask
     erasable = mask & (1 - rules.kept)  # strokes drawn along a rule stay
-    across = rules.across | _slivers(erasable, rules.across)
+    across = rules.across | _slivers(erasable, rules)
     across, upright = across & erasable, rules.upright & erasable
     kept = mask & ~(across | upright)
     # Bridge only across a line: vertically over horizontal rules, sideways
