@@ -55,6 +55,50 @@ def test_onnx_matches_keras(small_model, tmp_path):
     np.testing.assert_allclose(got, expected, atol=1e-5)
 
 
+def test_batch_norms_are_folded_into_the_next_layer_and_read_as_keras_reads(tmp_path):
+    """Folded where exact (into an unpadded convolution, through a max pool whose
+    scales are positive, across a Flatten into a dense layer, two norms in a row),
+    applied as they stand where not (a max pool with a negative scale)."""
+    import onnxruntime as ort
+    from keras import layers
+
+    from recognizer.export import Feeding, build_onnx
+    from recognizer.keras_files import load_keras_model
+
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.Conv2D(4, 3, activation="relu"),
+        layers.BatchNormalization(),  # -> next conv
+        layers.Conv2D(5, 3, activation="relu"),
+        layers.BatchNormalization(),  # positive scales: through the max pool and dropout -> next conv
+        layers.MaxPooling2D(2),
+        layers.Dropout(0.2),
+        layers.Conv2D(6, 3, activation="relu"),
+        layers.BatchNormalization(),  # a negative scale: applied before the max pool
+        layers.MaxPooling2D(2),
+        layers.BatchNormalization(),
+        layers.BatchNormalization(),  # two in a row, across Flatten -> dense
+        layers.Flatten(),
+        layers.Dense(12, activation="relu"),
+        layers.BatchNormalization(),  # -> last dense
+        layers.Dense(10, activation="softmax"),
+    ])
+    norms = [layer for layer in model.layers if isinstance(layer, layers.BatchNormalization)]
+    for index, layer in enumerate(norms):
+        n = layer.gamma.shape[0]
+        rng = np.random.default_rng(10 + index)
+        gamma = rng.uniform(0.5, 2, n)
+        if index == 2:
+            gamma[1] = -gamma[1]
+        layer.set_weights([gamma, rng.normal(0, 1, n), rng.normal(0, 1, n), rng.uniform(0.5, 2, n)])
+    proto = build_onnx(load_keras_model(_save(model, tmp_path / "bn").json), Feeding())  # fed as trained
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    batch = np.random.default_rng(4).random((6, 28, 28, 1), dtype=np.float32)
+    np.testing.assert_allclose(session.run(None, {"digits": batch})[0], model.predict(batch, verbose=0), atol=1e-5)
+    assert [node.op_type for node in proto.graph.node].count("Mul") == 1  # only the norm with a negative scale
+
+
 def test_stale_onnx_is_rebuilt_and_corrupt_onnx_replaced(small_model, tmp_path, capsys):
     files = _save(small_model, tmp_path / "m")
     onnx_session(files)
