@@ -57,15 +57,20 @@ def normalise(ink: np.ndarray, box: Box, mask: np.ndarray, threshold: float) -> 
     ``ink`` is the detector's ink map and ``mask`` the mark's own pixels, so a
     neighbour's stroke that enters the box is left out.
     """
-    crop = ink[box.y : box.bottom, box.x : box.right].astype(np.float32)
+    crop = ink[box.y : box.bottom, box.x : box.right]
+    mask_u8 = mask.view(np.uint8) if mask.dtype == bool else mask.astype(np.uint8)  # 0/1, no copy
     # Keep the anti-aliased rim next to the mark, nothing of its neighbours.
-    rim = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    rim = cv2.dilate(mask_u8, np.ones((3, 3), np.uint8))
     level = max(percentile(crop[mask], 90), threshold, 1.0)
-    digit = np.clip(np.where(rim, crop, 0.0) / level, 0.0, 1.0)
+    # In 0..1: the ink is never negative, so only the top needs clipping.
+    digit = crop.astype(np.float32)
+    digit *= rim
+    digit /= level
+    np.minimum(digit, 1.0, out=digit)
 
     # Even out the pen: thin pens shrink to hairlines at 20x20, markers blot.
     scale = FIT / max(box.h, box.w)
-    width = stroke_width(mask) * scale
+    width = stroke_width(mask_u8) * scale
     if width < TARGET_STROKE * 0.7:
         grow = int(round((TARGET_STROKE - width) / scale))
         if grow >= 1:
@@ -82,7 +87,7 @@ def normalise(ink: np.ndarray, box: Box, mask: np.ndarray, threshold: float) -> 
     small = cv2.resize(digit, (new_w, new_h), interpolation=cv2.INTER_AREA)
     peak = float(small.max())
     if peak > 0:
-        small = np.clip(small / peak, 0.0, 1.0)
+        small /= peak  # an average of non-negative ink, so 0..1 once divided by its peak
 
     # Centre of mass to the centre of the 28x28 field, as MNIST did.
     field = np.zeros((SIZE, SIZE), dtype=np.float32)
