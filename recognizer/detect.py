@@ -781,6 +781,14 @@ def _marks(ink: np.ndarray, mask: np.ndarray, seeds: np.ndarray, skip: np.ndarra
     return candidates
 
 
+def _longest_side(mask: np.ndarray) -> int:
+    """The longest side of any mark's box in ``mask``. The outer borders are
+    enough (a quarter of a labelling's cost): a mark inside another's hole,
+    a digit in a box, is smaller than that other."""
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return max((max(cv2.boundingRect(contour)[2:]) for contour in contours), default=0)
+
+
 def _components(ink: np.ndarray, threshold: float, digit_height: float,
                 colour: np.ndarray | None = None) -> list[Candidate]:
     """Hysteresis at two levels.
@@ -792,17 +800,14 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float,
     """
     faint = (ink >= max(NOISE_FLOOR, threshold * 0.3)).astype(np.uint8)
     high = (ink >= threshold * 0.5).astype(np.uint8)
-    labelled: Components | None = label_components(high)
-    extent = labelled.boxes[1:, 2:].max(axis=1)
     rules = None
-    searched = bool(extent.size and extent.max() >= max(LINE_MIN_LENGTH, RULE_LENGTH * digit_height))
+    searched = _longest_side(high) >= max(LINE_MIN_LENGTH, RULE_LENGTH * digit_height)
     if searched:
         # Some strong mark is long enough to hold a rule: look for rules.
         rules = find_rules(high, digit_height, faint, colour)
         if rules is not None:
             high = erase_rules(high, rules)
-            labelled = None
-    candidates = _marks(ink, high, ink >= threshold, labelled=labelled)
+    candidates = _marks(ink, high, ink >= threshold)
     low_threshold = max(NOISE_FLOOR, threshold * FAINT_LEVEL)
     taken = np.zeros_like(high)  # the strong marks already found, and a margin round them
     for c in candidates:
