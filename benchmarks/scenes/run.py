@@ -1,6 +1,6 @@
 """Scene benchmark: photo, form, board and clutter scenes, recognizer vs baseline.
 
-    python benchmarks/scenes/run.py [--per-kind 24] [--first 0] [--save DIR] [--kinds photo,form]
+    python benchmarks/scenes/run.py [--per-kind 24] [--first 0] [--save DIR] [--kinds photo,form] [--repeats 3]
 
 Scenes are generated deterministically (``recognizer.scenes``) from MNIST
 *test* digits (even seeds) and handwriting fonts (odd seeds; Debian's
@@ -10,7 +10,10 @@ Prints, per kind: detection precision/recall/F1 (one-to-one at IoU >= 0.5),
 end-to-end precision/recall/F1 (matched and labelled right) and the share of
 numbers read exactly, for this tool and for the classic tutorial pipeline
 (Otsu, external contours, resize to 28x28) with the same CNN; then the time
-per image through the whole pipeline on one core. The detector was tuned by
+per image through the whole pipeline on one core: each scene is read
+``--repeats`` times and its fastest read counts (a busy machine only ever
+adds time), and the 640x480 figure reads every photo scene shrunk to
+640x480. The detector was tuned by
 looking at the first 48 scenes of each kind; ``--first 48`` scores the ones
 after them, kept to check changes with.
 """
@@ -62,6 +65,16 @@ def _row(name: str, tally: Tally) -> str:
             f"numbers exact {tally.numbers_rate:.3f} ({tally.numbers_exact}/{tally.numbers})")
 
 
+def _timed(recognizer: Recognizer, image, repeats: int):
+    """The reading of ``image`` and the fastest of ``repeats`` reads, seconds."""
+    best = float("inf")
+    for _ in range(max(1, repeats)):
+        start = time.perf_counter()
+        reading = recognizer.read_array(image)
+        best = min(best, time.perf_counter() - start)
+    return reading, best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-kind", type=int, default=24)
@@ -71,6 +84,7 @@ def main() -> None:
     parser.add_argument("--data", default=str(DEFAULT_MNIST), help="MNIST folder (test digits are used)")
     parser.add_argument("--save", metavar="DIR", help="also write each scene, its annotated reading and truth")
     parser.add_argument("--json", metavar="FILE", help="write the figures as JSON")
+    parser.add_argument("--repeats", type=int, default=3, help="reads of each scene timed; the fastest counts")
     args = parser.parse_args()
 
     cv2.setNumThreads(1)
@@ -86,11 +100,11 @@ def main() -> None:
         tallies = {"recognizer": Tally(), "baseline": Tally()}
         times = []
         for scene in scenes_for(kind, args.per_kind, sources, args.first):
-            start = time.perf_counter()
-            reading = recognizer.read_array(scene.image)
-            times.append(time.perf_counter() - start)
-            if kind == "photo" and scene.image.shape[:2] == (480, 640):
-                vga_times.append(times[-1])
+            reading, seconds = _timed(recognizer, scene.image, args.repeats)
+            times.append(seconds)
+            if kind == "photo":
+                vga = cv2.resize(scene.image, (640, 480), interpolation=cv2.INTER_AREA)
+                vga_times.append(_timed(recognizer, vga, args.repeats)[1])
             base = baseline_read(scene.image, classifier)
             for name, r in (("recognizer", reading), ("baseline", base)):
                 args_ = ([d.box for d in r.digits], [d.label for d in r.digits], scene.boxes, scene.labels,
@@ -119,10 +133,11 @@ def main() -> None:
     print("overall")
     for name, tally in overall.items():
         print(_row(name, tally))
-    print("median time per scene through the recognizer (1 core): "
+    print(f"median time per scene through the recognizer (1 core, fastest of {args.repeats} reads): "
           + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in timings.items()))
     if vga_times:
-        print(f"median time for a 640x480 photo: {statistics.median(vga_times) * 1000:.1f} ms ({len(vga_times)} scenes)")
+        print(f"median time for a 640x480 photo: {statistics.median(vga_times) * 1000:.1f} ms "
+              f"({len(vga_times)} photo scenes shrunk to 640x480)")
         timings["photo_640x480"] = statistics.median(vga_times)
     if args.json:
         Path(args.json).write_text(json.dumps({"kinds": figures, "median_seconds": timings}, indent=1))
