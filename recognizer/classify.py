@@ -124,28 +124,33 @@ class RecentCrops:
     not move it). "The same" is a root-mean-square difference under
     ``tolerance`` (ink is 0..1): far under the difference between two
     instances of one digit (measured >= 0.05), so a changed digit is read anew.
+    The crops of the last ``CALLS`` calls are remembered: a frame's marks, and
+    the few marks read 7 on a rule that are read again in a second call.
     """
+
+    CALLS = 2
 
     def __init__(self, classifier: Classifier, tolerance: float = 0.02) -> None:
         self.classifier, self.tolerance = classifier, tolerance
         self.runtime = getattr(classifier, "runtime", "onnx")
         self.files = getattr(classifier, "files", None)
-        self._crops = np.zeros((0, 784), np.float32)
-        self._probabilities: np.ndarray | None = None
+        self._calls: list[tuple[np.ndarray, np.ndarray]] = []  # (crops, probabilities) of the last calls
         self.reused = self.read = 0  # counts, for benchmarks
 
     def predict(self, digits: np.ndarray) -> np.ndarray:
         batch = np.asarray(digits, dtype=np.float32).reshape(len(digits), 784)
         result = None
         fresh = np.arange(len(batch))
-        if len(self._crops) and len(batch):
+        if self._calls and len(batch):
+            crops = np.concatenate([crops for crops, _ in self._calls])
+            known = np.concatenate([probabilities for _, probabilities in self._calls])
             # Squared distances to every remembered crop in one matrix product.
-            distances = (np.square(batch).sum(1)[:, None] + np.square(self._crops).sum(1)[None, :]
-                         - 2.0 * batch @ self._crops.T) / 784.0
+            distances = (np.square(batch).sum(1)[:, None] + np.square(crops).sum(1)[None, :]
+                         - 2.0 * batch @ crops.T) / 784.0
             nearest = distances.argmin(axis=1)
             same = distances[np.arange(len(batch)), nearest] < self.tolerance ** 2
-            result = np.empty((len(batch), self._probabilities.shape[1]), np.float32)
-            result[same] = self._probabilities[nearest[same]]
+            result = np.empty((len(batch), known.shape[1]), np.float32)
+            result[same] = known[nearest[same]]
             fresh = np.flatnonzero(~same)
         if len(fresh) or result is None:
             probabilities = self.classifier.predict(batch[fresh].reshape(-1, 28, 28))
@@ -155,7 +160,7 @@ class RecentCrops:
                 result[fresh] = probabilities
         self.reused += len(batch) - len(fresh)
         self.read += len(fresh)
-        self._crops, self._probabilities = batch, result
+        self._calls = (self._calls + [(batch, result)])[-self.CALLS:]
         return result
 
 

@@ -212,6 +212,12 @@ def test_recent_crops_reuse_only_unchanged_crops():
     assert inner.rows == 5
     np.testing.assert_allclose(again[[0, 1, 3]], first[[0, 1, 3]])
     np.testing.assert_allclose(again[2], inner.predict(changed[2:3])[0])
+    # A second call in a frame (marks read 7 on a rule, read again) does not
+    # make the next frame forget the one before.
+    memo.predict(rng.random((1, 28, 28)).astype(np.float32))
+    rows = inner.rows
+    np.testing.assert_allclose(memo.predict(changed), again)
+    assert inner.rows == rows
 
 
 def test_reading_frames_leaves_the_callers_recognizer_as_it_was(recognizer):

@@ -275,6 +275,29 @@ def test_a_twos_base_that_went_with_a_rule_of_its_own_ink_is_read_back(recognize
     assert recognizer.read_array(seven).numbers == ["7"]
 
 
+def test_only_marks_read_7_on_a_rule_are_read_again_in_a_second_call(recognizer, monkeypatch):
+    """The second reading with the rule put back is asked only for marks read
+    7: a 2 whose base went with the rule is; a 0 standing on the rule is not."""
+    import cv2
+
+    from recognizer.detect import detect
+
+    calls = []
+    classifier = recognizer.classifier
+    predict = classifier.predict
+    monkeypatch.setattr(classifier, "predict", lambda digits: calls.append(len(digits)) or predict(digits))
+    grey = (60, 60, 60)
+    assert recognizer.read_array(two_on_a_rule(grey, grey)).numbers == ["2"]
+    assert len(calls) == 2 and calls[1] == 1
+    zero = np.full((160, 360, 3), 235, np.uint8)
+    cv2.line(zero, (10, 110), (350, 110), grey, 2)
+    cv2.ellipse(zero, (80, 80), (16, 29), 0, 0, 360, grey, 3, cv2.LINE_AA)
+    assert any(c.on_rule is not None for c in detect(zero).candidates)  # it stands on the rule
+    calls.clear()
+    assert recognizer.read_array(zero).numbers == ["0"]
+    assert len(calls) == 1
+
+
 def test_a_large_jpeg_is_read_in_its_own_pixels_from_a_reduced_decode(recognizer, tmp_path):
     import cv2
 
