@@ -15,9 +15,8 @@ vouched against.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable
-
-import numpy as np
 
 from recognizer.types import Digit, Line
 
@@ -50,14 +49,14 @@ def group_rows(digits: list[Digit]) -> list[list[Digit]]:
             rows.append([digit])
         else:
             best.append(digit)
-    rows.sort(key=lambda row: float(np.median([d.box.centre[1] for d in row])))
+    rows.sort(key=lambda row: float(statistics.median([d.box.centre[1] for d in row])))
     return rows
 
 
 def split_numbers(row: list[Digit]) -> list[Line]:
-    height = float(np.median([d.box.h for d in row]))
+    height = float(statistics.median([d.box.h for d in row]))
     gaps = [max(0, b.box.x - a.box.right) for a, b in zip(row, row[1:])]
-    usual = float(np.median(gaps)) if gaps else 0.0
+    usual = float(statistics.median(gaps)) if gaps else 0.0
     numbers, current = [], [row[0]]
     for previous, digit, gap in zip(row, row[1:], gaps):
         wide = gap > NUMBER_GAP * height and gap > SPACING_RATIO * usual
@@ -92,7 +91,7 @@ def set_apart_out_of_size(lines: list[Line]) -> tuple[list[Line], list[Digit]]:
         others = [d.box.h for d in digits if d is not lone]
         if len(others) < 2:
             return False
-        usual = float(np.median(others))
+        usual = float(statistics.median(others))
         return lone.box.h >= OUTSIZED * usual or lone.box.h <= UNDERSIZED * usual
 
     return _set_apart_lone(lines, out_of_size)
