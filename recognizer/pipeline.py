@@ -2,7 +2,8 @@
 
 All the crops of an image (and the alternative cuts of marks that may be two
 touching digits) go to the classifier in one batch: one inference call per
-image, whatever the number of digits.
+image, whatever the number of digits, and a second, small one only where a
+mark read 7 stands on a rule (``Recognizer._restore_twos_bases``).
 """
 
 from __future__ import annotations
