@@ -107,7 +107,8 @@ class Recognizer:
         the bar is 0.99.
 
         Only the marks read 7 are read again, in a second call: most marks on
-        rules are not 7s, and this way the classifier sees a tenth fewer crops.
+        rules are not 7s, and this way the classifier sees about 7 % fewer crops
+        on forms (1,657 against 1,546 over 32 benchmark scenes).
         """
         sevens = [index for index, candidate in enumerate(detection.candidates)
                   if candidate.on_rule is not None and labels[marks[index][0].rows[0]] == 7]
