@@ -121,9 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--model", metavar="PATH", help="as for read (default: the shipped models/)")
 
     template = commands.add_parser("template", help="draw a form template's regions to check them",
-                                   description="Draw each field of a template on its reference scan.")
+                                   description="Draw each field of a template on its reference scan, or on a "
+                                               "filled scan: aligned to the reference and read, with what each "
+                                               "field holds printed (what batch would write for that page).")
     template.add_argument("template", metavar="JSON")
-    template.add_argument("--image", metavar="IMAGE", help="draw on this scan instead of the template's reference")
+    template.add_argument("--image", metavar="IMAGE", help="a filled scan to align, read and draw the fields on")
+    template.add_argument("--model", metavar="PATH", help="as for read (default: the shipped models/)")
     template.add_argument("--output", "-o", default=None, metavar="PNG", help="default: <template>_regions.png")
 
     export = commands.add_parser("export", help="(re)build the derived .onnx file of a model")
@@ -317,15 +320,30 @@ def cmd_template(args: argparse.Namespace) -> int:
     import cv2
 
     from recognizer.sources import load_image
-    from recognizer.template import draw_template, load_template
+    from recognizer.template import Aligner, draw_template, load_template, read_fields
 
     template = load_template(args.template)
-    canvas = draw_template(template, load_image(args.image) if args.image else None)
+    status, image, transform, reading = EXIT_OK, None, None, None
+    if args.image:
+        from recognizer.classify import load_classifier
+        from recognizer.pipeline import Recognizer
+
+        image = load_image(args.image)
+        transform = Aligner(template).to_reference(image)
+        if transform is None:
+            print(f"{args.image}: could not be aligned to the template's reference scan "
+                  "(another form?); fields drawn where the reference has them", file=sys.stderr)
+            status = EXIT_FAILED
+        reading = Recognizer(load_classifier(args.model)).read_array(image, args.image)
+        if transform is not None:
+            for name, value in read_fields(reading, transform, template).items():
+                print(f"{name}: {value}")
+    canvas = draw_template(template, image, transform, reading)
     output = Path(args.output) if args.output else template.path.with_name(template.path.stem + "_regions.png")
     if not cv2.imwrite(str(output), canvas):
         raise RecognizerError(output, "cannot write the image")
     print(f"{len(template.fields)} fields drawn -> {output}")
-    return EXIT_OK
+    return status
 
 
 def cmd_model(args: argparse.Namespace) -> int:

@@ -125,18 +125,29 @@ def read_fields(reading: Reading, transform: np.ndarray, template: Template) -> 
     return {name: "".join(str(label) for _, label in sorted(items)) for name, items in found.items()}
 
 
-def draw_template(template: Template, image: np.ndarray | None = None) -> np.ndarray:
-    """The reference scan (or ``image``) with each field boxed and named, to check a template."""
+def draw_template(template: Template, image: np.ndarray | None = None, transform: np.ndarray | None = None,
+                  reading: Reading | None = None) -> np.ndarray:
+    """The reference scan (or ``image``) with each field outlined and named, to
+    check a template. ``transform``: ``image``'s pixels to the reference's (see
+    ``Aligner.to_reference``), so that the fields are drawn where they fall on
+    a page fed in turned or shifted; ``reading``: the page's digits, drawn too."""
+    from recognizer.annotate import annotate
     from recognizer.sources import load_image
 
     if image is None:
         if template.reference is None:
             raise RecognizerError(template.path, "the template has no reference scan to draw on (give --image)")
         image = load_image(template.reference)
-    canvas = colour_copy(image)
+    canvas = annotate(image, reading) if reading is not None else colour_copy(image)
+    to_page = None if transform is None else cv2.invertAffineTransform(transform)
     thickness = max(2, max(canvas.shape[:2]) // 600)
     for name, box in template.fields.items():
-        cv2.rectangle(canvas, (box.x, box.y), (box.right, box.bottom), (0, 90, 255), thickness)
-        cv2.putText(canvas, name, (box.x, max(12, box.y - 6)), cv2.FONT_HERSHEY_SIMPLEX,
+        corners = np.float32([[box.x, box.y], [box.right, box.y], [box.right, box.bottom], [box.x, box.bottom]])
+        if to_page is not None:
+            corners = corners @ to_page[:, :2].T + to_page[:, 2]
+        corners = np.round(corners).astype(np.int32)
+        cv2.polylines(canvas, [corners], True, (0, 90, 255), thickness)
+        x, y = (int(v) for v in corners[0])
+        cv2.putText(canvas, name, (x, max(12, y - 6)), cv2.FONT_HERSHEY_SIMPLEX,
                     max(0.5, thickness / 3), (0, 90, 255), max(1, thickness // 2), cv2.LINE_AA)
     return canvas

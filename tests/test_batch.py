@@ -208,6 +208,33 @@ def test_template_fields_are_read_after_aligning_the_page(tmp_path, capsys):
     assert (tmp_path / "form_regions.png").is_file()
 
 
+def test_a_template_is_checked_on_a_filled_scan_aligned_and_read(tmp_path, capsys):
+    template, _ = _read_a_filled_form(tmp_path, "filled.png")
+    capsys.readouterr()
+    drawn = tmp_path / "check.png"
+    assert main(["template", str(template), "--image", str(tmp_path / "scans" / "filled.png"), "-o", str(drawn)]) == 0
+    printed = capsys.readouterr().out
+    assert "date: 2024" in printed and "amount: 305" in printed
+    # The date field is outlined where it lies on the scan (turned 1.5 degrees and
+    # shifted by (18, -11)), not where the reference has it.
+    skew = cv2.getRotationMatrix2D((380, 260), 1.5, 1.0)
+    skew[:, 2] += (18, -11)
+    x, y = (np.float32(FIELDS["date"][:2]) @ skew[:, :2].T + skew[:, 2]).round().astype(int)
+    outline = cv2.inRange(cv2.imread(str(drawn)), (0, 80, 245), (10, 100, 255))
+    assert outline[y - 2 : y + 3, x - 2 : x + 3].any()
+    assert not outline[FIELDS["date"][1], FIELDS["date"][0] : FIELDS["date"][0] + 10].any()
+
+
+def test_a_scan_of_another_form_is_reported_as_not_aligned(tmp_path, capsys):
+    template, _ = _read_a_filled_form(tmp_path, "filled.png")
+    other = np.full((520, 760), 245, np.uint8)
+    cv2.putText(other, "SOMETHING ELSE ENTIRELY", (40, 260), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 30, 2)
+    cv2.imwrite(str(tmp_path / "other.png"), other)
+    capsys.readouterr()
+    assert main(["template", str(template), "--image", str(tmp_path / "other.png")]) == 1
+    assert "could not be aligned" in capsys.readouterr().err
+
+
 def test_a_bad_template_is_one_clear_error(tmp_path, capsys):
     template = tmp_path / "form.json"
     template.write_text(json.dumps({"fields": {"date": [1, 2, 3]}}))
