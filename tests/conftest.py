@@ -14,6 +14,26 @@ MNIST_DIR = SHARED / "mnist"
 REAL_DIR = SHARED / "real"
 
 
+def blank_form(fields: dict[str, list[int]], shape: tuple[int, int] = (520, 760), rows: int = 8):
+    """A grey blank form: a column of printed words at the right (what a
+    template's features lock on to), each field boxed under its name, and a
+    frame round the page."""
+    import cv2
+    import numpy as np
+
+    height, width = shape
+    form = np.full(shape, 245, np.uint8)
+    rng = np.random.default_rng(0)
+    for row in range(rows):
+        words = " ".join("".join(chr(65 + int(c)) for c in rng.integers(0, 26, 5)) for _ in range(4))
+        cv2.putText(form, words, (width - 330, 40 + 60 * row), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 40, 2)
+    for name, (x, y, w, h) in fields.items():
+        cv2.putText(form, name.upper(), (x, y - 12), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 30, 2)
+        cv2.rectangle(form, (x, y), (x + w, y + h), 60, 2)
+    cv2.rectangle(form, (20, 20), (width - 20, height - 20), 50, 3)
+    return form
+
+
 def touching_pair(first: int = 4, second: int = 7):
     """A grey image of two digits joined by a stroke; returns it and the pair's x extent."""
     import cv2

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import blank_form
 from recognizer.batch import BatchOptions, read_table, run_batch
 from recognizer.cli import main
 from recognizer.synthetic import make_page, render_digit
@@ -149,19 +150,6 @@ def test_dask_cluster_gives_the_same_results_as_the_local_run(pile, tmp_path):
 FIELDS = {"date": [120, 90, 260, 70], "amount": [120, 260, 200, 70]}
 
 
-def _blank_form() -> np.ndarray:
-    form = np.full((520, 760), 245, np.uint8)
-    rng = np.random.default_rng(0)
-    for row in range(8):  # printed text: what the features lock on to
-        words = " ".join("".join(chr(65 + int(c)) for c in rng.integers(0, 26, 5)) for _ in range(4))
-        cv2.putText(form, words, (430, 40 + 60 * row), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 40, 2)
-    for name, (x, y, w, h) in FIELDS.items():
-        cv2.putText(form, name.upper(), (x, y - 12), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 30, 2)
-        cv2.rectangle(form, (x, y), (x + w, y + h), 60, 2)
-    cv2.rectangle(form, (20, 20), (740, 500), 50, 3)
-    return form
-
-
 def _filled(form: np.ndarray, values: dict[str, str]) -> np.ndarray:
     page = form.astype(np.float32)
     rng = np.random.default_rng(4)
@@ -183,7 +171,7 @@ def _read_a_filled_form(tmp_path: Path, scan: str, scale: int = 1, *options: str
     """The blank form as a template's reference scan, and one page of it filled
     in (date 2024, amount 305, ``scale`` times as large) read by ``recognizer
     batch`` with that template; returns the template and the output folder."""
-    form = _blank_form()
+    form = blank_form(FIELDS)
     cv2.imwrite(str(tmp_path / "blank.png"), form)
     template = tmp_path / "form.json"
     template.write_text(json.dumps({"reference": "blank.png", "fields": FIELDS}))

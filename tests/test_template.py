@@ -8,23 +8,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from conftest import blank_form
 from recognizer.template import Aligner, load_template
 
-FIELDS = {"date": [150, 120, 300, 70], "amount": [150, 420, 240, 70], "code": [700, 700, 260, 70]}
+FIELDS = {"date": [150, 120, 300, 70], "amount": [150, 420, 240, 70], "code": [400, 720, 260, 70]}
+SHAPE = (900, 1100)
 
 
-def _form(seed: int) -> np.ndarray:
-    """A blank 1100x900 form: rows of printed words (what features lock on to) and field boxes."""
-    form = np.full((900, 1100), 245, np.uint8)
-    rng = np.random.default_rng(seed)
-    for row in range(12):
-        words = " ".join("".join(chr(65 + int(c)) for c in rng.integers(0, 26, 5)) for _ in range(3))
-        cv2.putText(form, words, (520, 60 + 65 * row), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 40, 2)
-    for name, (x, y, w, h) in FIELDS.items():
-        cv2.putText(form, name.upper(), (x, y - 14), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 30, 2)
-        cv2.rectangle(form, (x, y), (x + w, y + h), 60, 2)
-    cv2.rectangle(form, (20, 20), (1080, 880), 50, 3)
-    return form
+def _blank() -> np.ndarray:
+    return blank_form(FIELDS, SHAPE, rows=14)
 
 
 def _aligner(tmp_path: Path, reference: np.ndarray) -> Aligner:
@@ -34,7 +26,7 @@ def _aligner(tmp_path: Path, reference: np.ndarray) -> Aligner:
 
 
 def test_a_page_fed_in_turned_shifted_and_scaled_is_registered_to_within_a_pixel(tmp_path):
-    reference = _form(0)
+    reference = _blank()
     aligner = _aligner(tmp_path, reference)
     corners = np.float32([[x + dx, y + dy] for x, y, w, h in FIELDS.values() for dx in (0, w) for dy in (0, h)])
     rng = np.random.default_rng(5)
@@ -51,7 +43,7 @@ def test_a_page_fed_in_turned_shifted_and_scaled_is_registered_to_within_a_pixel
 
 
 def test_a_page_of_another_form_or_a_blank_page_is_not_aligned(tmp_path):
-    aligner = _aligner(tmp_path, _form(0))
+    aligner = _aligner(tmp_path, _blank())
     other = np.full((900, 1100), 245, np.uint8)
     rng = np.random.default_rng(9)
     for row in range(12):  # other words, elsewhere on the page, and no field boxes
@@ -63,5 +55,5 @@ def test_a_page_of_another_form_or_a_blank_page_is_not_aligned(tmp_path):
 
 def test_without_a_reference_pages_are_taken_as_they_are(tmp_path):
     (tmp_path / "form.json").write_text(json.dumps({"fields": FIELDS}))
-    transform = Aligner(load_template(tmp_path / "form.json")).to_reference(_form(0))
+    transform = Aligner(load_template(tmp_path / "form.json")).to_reference(_blank())
     assert np.array_equal(transform, np.float32([[1, 0, 0], [0, 1, 0]]))
