@@ -3,9 +3,10 @@
 A template is JSON: ``{"reference": "blank.png", "fields": {"date": [x, y, w, h], ...}}``
 in the pixel coordinates of the reference scan (a bare ``{"date": [...]}``
 is read as fields without a reference; pages are then not aligned). Each
-page is registered to the reference with ORB features and a RANSAC
-similarity (rotation, scale, shift), so a scan fed in a little skewed or
-shifted still puts its digits in the right fields.
+page is registered to the reference with ORB features (matched through
+an LSH index of the reference's) and a RANSAC similarity (rotation, scale,
+shift), so a scan fed in a little skewed or shifted still puts its digits
+in the right fields.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from recognizer.annotate import colour_copy
+from recognizer.annotate import annotate, colour_copy
 from recognizer.detect import to_gray
 from recognizer.errors import RecognizerError
 from recognizer.types import Box, Reading
@@ -131,7 +132,6 @@ def draw_template(template: Template, image: np.ndarray | None = None, transform
     check a template. ``transform``: ``image``'s pixels to the reference's (see
     ``Aligner.to_reference``), so that the fields are drawn where they fall on
     a page fed in turned or shifted; ``reading``: the page's digits, drawn too."""
-    from recognizer.annotate import annotate
     from recognizer.sources import load_image
 
     if image is None:
