@@ -116,13 +116,16 @@ def read_job(job: Job, options: BatchOptions) -> list[dict]:
             records.append(_failed(job.source, page, f"could not be read ({type(exc).__name__}: {exc})"))
             continue
         record = {**reading.to_dict(), "page": page}
+        file_scale = decoded.width / image.shape[1]  # above 1 for a reduced decode
+        transform = None
         if template is not None:
-            transform = aligner.to_reference(image, decoded.width / image.shape[1])
+            transform = aligner.to_reference(image, file_scale)
             record["aligned"] = transform is not None
             record["fields"] = read_fields(reading, transform, template) if transform is not None else \
                 {name: "" for name in template.fields}
         if options.annotate:
-            record["annotated"] = str(_write_annotated(image, reading, job.source, page, options))
+            fields = (template, transform, file_scale) if transform is not None else None
+            record["annotated"] = str(_write_annotated(image, reading, job.source, page, options, fields))
         records.append(record)
     return records
 
@@ -131,16 +134,24 @@ def _failed(source: str, page: int, message: str) -> dict:
     return {**Reading(source=source, error=message).to_dict(), "page": page}
 
 
-def _write_annotated(image, reading, source: str, page: int, options: BatchOptions) -> Path:
+def _write_annotated(image, reading, source: str, page: int, options: BatchOptions, fields=None) -> Path:
+    """The page with its digits drawn (and, given ``fields`` as (template,
+    transform, file pixels per pixel of ``image``) for an aligned page, the
+    template's fields outlined where they fall on it), written as PNG."""
     import cv2
 
     from recognizer.annotate import annotate
+    from recognizer.template import outline_fields
 
     # The same file name in two folders must not collide: a short hash of the path.
     tag = hashlib.sha1(str(Path(source).resolve()).encode()).hexdigest()[:6]
     path = options.out / "annotated" / f"{Path(source).stem}_{tag}_p{page}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(path), annotate(image, reading, doubt_below=options.review_below)):
+    canvas = annotate(image, reading, doubt_below=options.review_below)
+    if fields is not None:
+        template, transform, scale = fields
+        outline_fields(canvas, template, transform, scale)
+    if not cv2.imwrite(str(path), canvas):
         raise OSError(f"cannot write {path}")
     return path
 

@@ -26,6 +26,7 @@ from recognizer.types import Box, Reading
 ALIGN_SIDE = 1000  # features are found on copies this large (longest side)
 FEATURES = 1500  # ORB features a copy: a form gives 300-450 matches that agree (12 are enough)
 MIN_INLIERS = 12  # fewer matching features than this: alignment is not trusted
+FIELD_COLOUR = (0, 90, 255)  # BGR: fields are outlined in orange-red
 # Matches are looked up in a hash index of the reference's binary descriptors
 # (FLANN's LSH: 6 tables of 12-bit keys, one probe round), built once: an
 # exhaustive search of every pair took most of the alignment's time.
@@ -129,9 +130,8 @@ def read_fields(reading: Reading, transform: np.ndarray, template: Template) -> 
 def draw_template(template: Template, image: np.ndarray | None = None, transform: np.ndarray | None = None,
                   reading: Reading | None = None) -> np.ndarray:
     """The reference scan (or ``image``) with each field outlined and named, to
-    check a template. ``transform``: ``image``'s pixels to the reference's (see
-    ``Aligner.to_reference``), so that the fields are drawn where they fall on
-    a page fed in turned or shifted; ``reading``: the page's digits, drawn too."""
+    check a template; ``transform`` and ``reading`` as for ``outline_fields``
+    and ``annotate``."""
     from recognizer.sources import load_image
 
     if image is None:
@@ -139,15 +139,25 @@ def draw_template(template: Template, image: np.ndarray | None = None, transform
             raise RecognizerError(template.path, "the template has no reference scan to draw on (give --image)")
         image = load_image(template.reference)
     canvas = annotate(image, reading) if reading is not None else colour_copy(image)
+    return outline_fields(canvas, template, transform)
+
+
+def outline_fields(canvas: np.ndarray, template: Template, transform: np.ndarray | None = None,
+                   scale: float = 1.0) -> np.ndarray:
+    """Outline and name each field on a BGR ``canvas``, in place. ``transform``:
+    the page file's pixels to the reference's (``Aligner.to_reference``), so
+    that the fields are drawn where they fall on a page fed in turned or
+    shifted; ``scale``: the file's pixels per pixel of ``canvas`` (a page
+    drawn on the reduced copy it was read from)."""
     to_page = None if transform is None else cv2.invertAffineTransform(transform)
     thickness = max(2, max(canvas.shape[:2]) // 600)
     for name, box in template.fields.items():
         corners = np.float32([[box.x, box.y], [box.right, box.y], [box.right, box.bottom], [box.x, box.bottom]])
         if to_page is not None:
             corners = corners @ to_page[:, :2].T + to_page[:, 2]
-        corners = np.round(corners).astype(np.int32)
-        cv2.polylines(canvas, [corners], True, (0, 90, 255), thickness)
+        corners = np.round(corners / scale).astype(np.int32)
+        cv2.polylines(canvas, [corners], True, FIELD_COLOUR, thickness)
         x, y = (int(v) for v in corners[0])
         cv2.putText(canvas, name, (x, max(12, y - 6)), cv2.FONT_HERSHEY_SIMPLEX,
-                    max(0.5, thickness / 3), (0, 90, 255), max(1, thickness // 2), cv2.LINE_AA)
+                    max(0.5, thickness / 3), FIELD_COLOUR, max(1, thickness // 2), cv2.LINE_AA)
     return canvas

@@ -205,11 +205,9 @@ def test_a_template_is_checked_on_a_filled_scan_aligned_and_read(tmp_path, capsy
     assert "date: 2024" in printed and "amount: 305" in printed
     # The date field is outlined where it lies on the scan (turned 1.5 degrees and
     # shifted by (18, -11)), not where the reference has it.
-    skew = cv2.getRotationMatrix2D((380, 260), 1.5, 1.0)
-    skew[:, 2] += (18, -11)
-    x, y = (np.float32(FIELDS["date"][:2]) @ skew[:, :2].T + skew[:, 2]).round().astype(int)
-    outline = cv2.inRange(cv2.imread(str(drawn)), (0, 80, 245), (10, 100, 255))
-    assert outline[y - 2 : y + 3, x - 2 : x + 3].any()
+    picture = cv2.imread(str(drawn))
+    assert _outlined_at(picture, FIELDS["date"][:2])
+    outline = cv2.inRange(picture, (0, 80, 245), (10, 100, 255))
     assert not outline[FIELDS["date"][1], FIELDS["date"][0] : FIELDS["date"][0] + 10].any()
 
 
@@ -241,4 +239,18 @@ def test_a_600_dpi_jpeg_is_read_from_a_reduced_decode_in_its_own_pixels(tmp_path
     assert (record["width"], record["height"]) == (4560, 3120)
     x, y, w, h = record["digits"][0]["box"]  # the 2 of "2024", near the date field's left, 6x
     assert 6 * FIELDS["date"][0] < x < 6 * (FIELDS["date"][0] + 60) and h > 6 * 30
-    assert cv2.imread(record["annotated"]).shape[:2] == (1560, 2280)  # drawn on the copy read
+    drawn = cv2.imread(record["annotated"])
+    assert drawn.shape[:2] == (1560, 2280)  # drawn on the copy read
+    # The date field is outlined where it lies on that copy: turned and shifted
+    # as the page was fed in, then 6x larger in the file, read at half size.
+    assert _outlined_at(drawn, FIELDS["date"][:2], scale=3)
+
+
+def _outlined_at(drawn: np.ndarray, corner: list[int], scale: float = 1.0) -> bool:
+    """Whether a field's outline passes within 2 px of where the reference's
+    ``corner`` lies on a page fed in as ``_filled`` feeds it, ``scale`` times as large."""
+    skew = cv2.getRotationMatrix2D((380, 260), 1.5, 1.0)
+    skew[:, 2] += (18, -11)
+    x, y = ((np.float32(corner) @ skew[:, :2].T + skew[:, 2]) * scale).round().astype(int)
+    outline = cv2.inRange(drawn, (0, 80, 245), (10, 100, 255))  # FIELD_COLOUR
+    return bool(outline[y - 2 : y + 3, x - 2 : x + 3].any())
