@@ -1,6 +1,6 @@
 """Template benchmark: one form filled in by many hands, read with ``--template``.
 
-    python benchmarks/template_forms.py [--pages 100] [--workers 1,2]
+    python benchmarks/template_forms.py [--pages 40] [--workers 1,2]
 
 The reference scan is the benchmark's form (``recognizer.scenes``, the form
 kind) left blank; its fields are the places where that form's numbers are
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from recognizer.batch import TABLE, BatchOptions, run_batch  # noqa: E402
+from recognizer.batch import RESULTS, TABLE, BatchOptions, run_batch  # noqa: E402
 from recognizer.scenes import GlyphSource, StrokeGlyphs, make_scene  # noqa: E402
 
 LAYOUT_SEED = 910_000  # the form every page is a copy of
@@ -87,6 +87,8 @@ def make_template(folder: Path, hand: GlyphSource) -> tuple[Path, dict[str, str]
 
 
 def make_pages(folder: Path, hand: GlyphSource, count: int, truth: dict[str, str]) -> Path:
+    """``count`` filled copies of the form, each by another writer and fed in
+    its own way, as JPEG files in a folder of their own; returns the folder."""
     pages = folder / "pages"
     pages.mkdir()
     rng = np.random.default_rng(1)
@@ -100,7 +102,7 @@ def make_pages(folder: Path, hand: GlyphSource, count: int, truth: dict[str, str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, default=100, help="filled pages, all read in each run")
+    parser.add_argument("--pages", type=int, default=40, help="filled pages, all read in each run")
     parser.add_argument("--workers", default="1,2")
     args = parser.parse_args()
     hand = StrokeGlyphs()
@@ -119,7 +121,7 @@ def main() -> None:
             with open(out / TABLE, newline="", encoding="utf-8") as table:
                 rows = list(csv.DictReader(table))
             exact = sum(row[name] == number for row in rows for name, number in truth.items())
-            with open(out / "results.jsonl", encoding="utf-8") as results:
+            with open(out / RESULTS, encoding="utf-8") as results:
                 aligned = sum(json.loads(line)["aligned"] for line in results)
             print(f"workers {workers}: with the template {summary.pages / summary.seconds:.1f} pages/s, "
                   f"without {plain.pages / plain.seconds:.1f} pages/s (model load included); "
