@@ -56,6 +56,7 @@ class Scene:
     labels: list[int] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)  # reading order
     domain: str = ""
+    paper: str = ""  # photo and clutter: the sheet's ruling, "plain", "ruled" or "squared"
 
 
 # ----------------------------------------------------------------------------
@@ -514,7 +515,7 @@ def photo_scene(seed: int, glyphs: GlyphSource, clutter: bool = False) -> Scene:
     labels_map = cv2.warpPerspective(sheet.labels, homography, (W, H), flags=cv2.INTER_NEAREST)
     image = warped * cover[:, :, None] + desk * (1 - cover[:, :, None])
     image *= _lighting((H, W), rng)[:, :, None]
-    scene = Scene("photo" if not clutter else "clutter", seed, np.zeros(0), domain=glyphs.name)
+    scene = Scene("photo" if not clutter else "clutter", seed, np.zeros(0), domain=glyphs.name, paper=ruling)
     scene.image = _finish(image, rng, rng.uniform(0.3, 1.1), rng.uniform(2, 6), int(rng.integers(55, 92)))
     _truth(scene, labels_map, sheet)
     return scene

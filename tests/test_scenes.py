@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 
@@ -37,3 +38,33 @@ def test_clutter_has_ink_outside_the_digits():
         outside[box.y : box.bottom, box.x : box.right] = False
     dark = gray < np.percentile(gray[outside], 1)
     assert (dark & outside).sum() > 200  # printed words, strokes, a ring...
+
+
+def _line_pixels(scene) -> tuple[int, int]:
+    """Pixels of thin dark lines outside the digits that run on for 25 pixels
+    across and upright: a ruled sheet's rules, a squared sheet's grid."""
+    gray = scene.image.mean(axis=2).astype(np.uint8)
+    paper = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
+    line = ((paper.astype(int) - gray) > 6).astype(np.uint8)
+    for box in scene.boxes:
+        line[box.y : box.bottom, box.x : box.right] = 0
+    across = cv2.morphologyEx(line, cv2.MORPH_OPEN, np.ones((1, 25), np.uint8))
+    upright = cv2.morphologyEx(line, cv2.MORPH_OPEN, np.ones((25, 1), np.uint8))
+    return int(across.sum()), int(upright.sum())
+
+
+def test_photo_scenes_name_the_paper_they_show():
+    """The benchmark reports each ruling apart: the name must be what is drawn."""
+    seen = set()
+    for seed in range(13):
+        scene = make_scene("photo", seed, StrokeGlyphs())
+        across, upright = _line_pixels(scene)
+        seen.add(scene.paper)
+        if scene.paper == "plain":
+            assert across < 5_000, seed
+        elif scene.paper == "ruled":  # rules across, one margin line upright
+            assert across > 10_000 and upright < 0.25 * across, seed
+        else:
+            assert scene.paper == "squared"
+            assert across > 10_000 and upright > 0.5 * across, seed
+    assert seen == {"plain", "ruled", "squared"}

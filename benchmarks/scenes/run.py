@@ -98,6 +98,7 @@ def main() -> None:
     vga_times = []  # the figure: a 640x480 photo
     for kind in args.kinds.split(","):
         tallies = {"recognizer": Tally(), "baseline": Tally()}
+        by_paper: dict[str, tuple[int, Tally]] = {}  # photos and clutter: the recognizer on each ruling
         times = []
         for scene in scenes_for(kind, args.per_kind, sources, args.first):
             reading, seconds = _timed(recognizer, scene.image, args.repeats)
@@ -111,6 +112,10 @@ def main() -> None:
                          r.numbers, scene.numbers)
                 tallies[name].add(*args_)
                 overall[name].add(*args_)
+                if name == "recognizer" and scene.paper:
+                    count, tally = by_paper.get(scene.paper, (0, Tally()))
+                    tally.add(*args_)
+                    by_paper[scene.paper] = (count + 1, tally)
             if args.save:
                 from recognizer.annotate import annotate
 
@@ -130,6 +135,13 @@ def main() -> None:
             print(_row(name, tally))
         figures[kind] = {name: {"detection_f1": t.detection[2], "end_to_end_f1": t.end_to_end[2],
                                 "numbers_exact": t.numbers_rate} for name, t in tallies.items()}
+        if by_paper:
+            print("  recognizer by paper, e2e F1 (numbers exact): " + ", ".join(
+                f"{paper} {t.end_to_end[2]:.3f} ({t.numbers_rate:.3f}) over {n} scenes"
+                for paper, (n, t) in sorted(by_paper.items())))
+            figures[kind]["recognizer_by_paper"] = {
+                paper: {"scenes": n, "end_to_end_f1": t.end_to_end[2], "numbers_exact": t.numbers_rate}
+                for paper, (n, t) in by_paper.items()}
     print("overall")
     for name, tally in overall.items():
         print(_row(name, tally))
