@@ -9,7 +9,8 @@ fonts-kaushanscript; stroke-drawn digits stand in when none is installed).
 Prints, per kind: detection precision/recall/F1 (one-to-one at IoU >= 0.5),
 end-to-end precision/recall/F1 (matched and labelled right) and the share of
 numbers read exactly, for this tool and for the classic tutorial pipeline
-(Otsu, external contours, resize to 28x28) with the same CNN; then the time
+(Otsu, external contours, resize to 28x28) with the same CNN, and for photos
+and clutter the recognizer's figures on each paper (plain, ruled, squared); then the time
 per image through the whole pipeline on one core: each scene is read
 ``--repeats`` times and its fastest read counts (a busy machine only ever
 adds time), and the 640x480 figure reads every photo scene shrunk to
