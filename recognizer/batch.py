@@ -97,24 +97,15 @@ def read_job(job: Job, options: BatchOptions) -> list[dict]:
     """Every page of one file still to do, as records. Never raises for a bad page."""
     if job.error:
         return [_failed(job.source, 1, job.error)]
-    import cv2
-
-    from recognizer.detect import WORK_MAX_SIDE
-    from recognizer.sources import iter_pages
     from recognizer.template import read_fields
 
     recognizer, template, aligner = _worker_state(options)
     records = []
-    for page, decoded in iter_pages(job.source, options.dpi, job.skip, min_side=WORK_MAX_SIDE):
-        if isinstance(decoded, RecognizerError):
-            records.append(_failed(job.source, page, decoded.message))
+    for page, reading, decoded in recognizer.read_pages(job.source, options.dpi, job.skip):
+        if reading.error:
+            records.append(_failed(job.source, page, reading.error))
             continue
-        image, size = decoded.image, (decoded.width, decoded.height)
-        try:
-            reading = recognizer.read_array(image, job.source, size=size)
-        except (cv2.error, ValueError, IndexError, MemoryError) as exc:  # a bug or an unreadable page
-            records.append(_failed(job.source, page, f"could not be read ({type(exc).__name__}: {exc})"))
-            continue
+        image = decoded.image
         record = {**reading.to_dict(), "page": page}
         file_scale = decoded.width / image.shape[1]  # above 1 for a reduced decode
         transform = None

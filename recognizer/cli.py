@@ -35,9 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     read = commands.add_parser("read", help="read the digits in images",
-                               description="Read every handwritten digit in each image.")
+                               description="Read every handwritten digit in each image (every page of a "
+                                           "multi-page TIFF or a PDF).")
     read.add_argument("inputs", nargs="+", metavar="INPUT",
-                      help="image files, folders, glob patterns, or .txt files listing paths")
+                      help="image or PDF files, folders, glob patterns, or .txt files listing paths")
     read.add_argument("--output", "-o", metavar="DIR", default="out",
                       help="folder for the annotated images (default: ./out)")
     read.add_argument("--no-save", action="store_true", help="do not write annotated images")
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="text: a summary line per image; jsonl: one JSON object per image")
     read.add_argument("--min-confidence", type=float, default=0.5, metavar="P",
                       help="marks read with less confidence are not reported (default 0.5)")
+    read.add_argument("--dpi", type=int, default=150, help="resolution PDF pages are rendered at (default 150)")
     _add_model_options(read)
 
     train = commands.add_parser("train", help="train the CNN on MNIST",
@@ -150,33 +152,36 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_read(args: argparse.Namespace) -> int:
     from recognizer.classify import load_classifier
     from recognizer.pipeline import Recognizer
-    from recognizer.sinks import AnnotatedImageSink, JsonlSink, summary_line
-    from recognizer.sources import resolve_inputs
+    from recognizer.sinks import AnnotatedImageSink, JsonlSink, summary_line, where
+    from recognizer.sources import DOCUMENT_SUFFIXES, has_pages, resolve_inputs
     from recognizer.types import Reading
 
     recognizer = Recognizer(load_classifier(args.model, args.runtime), args.min_confidence)
     images = None if args.no_save else AnnotatedImageSink(Path(args.output))
     jsonl = JsonlSink(sys.stdout) if args.format == "jsonl" else None
     failures = 0
-    for item in resolve_inputs(args.inputs):
+    for item in resolve_inputs(args.inputs, suffixes=DOCUMENT_SUFFIXES):
         if item.error:
-            reading, image = Reading(source=item.path, error=item.error), None
+            pages = iter([(1, Reading(source=item.path, error=item.error), None)])
         else:
-            reading, image = recognizer.read_file(item.path)
-        saved = None
-        if reading.error:
-            failures += 1
-            print(f"{reading.source}: {reading.error}", file=sys.stderr)
-        elif images is not None and image is not None:
-            try:
-                saved = images.write(image, reading)
-            except OSError as exc:
-                print(f"{reading.source}: could not save the annotated image ({exc})", file=sys.stderr)
+            pages = recognizer.read_pages(item.path, args.dpi)
+        paged = not item.error and has_pages(item.path)  # a document's lines and images name the page
+        for page, reading, decoded in pages:
+            name = page if paged else None
+            saved = None
+            if reading.error:
                 failures += 1
-        if jsonl is not None:
-            jsonl.write(reading)
-        elif not reading.error:
-            print(summary_line(reading, saved), flush=True)
+                print(f"{where(reading, name)}: {reading.error}", file=sys.stderr)
+            elif images is not None and decoded is not None:
+                try:
+                    saved = images.write(decoded.image, reading, page=name)
+                except OSError as exc:
+                    print(f"{where(reading, name)}: could not save the annotated image ({exc})", file=sys.stderr)
+                    failures += 1
+            if jsonl is not None:
+                jsonl.write(reading, page=page)
+            elif not reading.error:
+                print(summary_line(reading, saved, page=name), flush=True)
     return EXIT_FAILED if failures else EXIT_OK
 
 

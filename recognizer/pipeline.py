@@ -8,6 +8,7 @@ mark read 7 stands on a rule (``Recognizer._restore_twos_bases``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -19,7 +20,7 @@ from recognizer.detect import (WORK_MAX_SIDE, Candidate, Detection, PageHint, de
 from recognizer.errors import RecognizerError
 from recognizer.normalise import normalise
 from recognizer.read import group_lines, set_apart_doubtful_lone, set_apart_out_of_size
-from recognizer.sources import decode_image
+from recognizer.sources import Decoded, decode_image, iter_pages
 from recognizer.types import Box, Digit, Reading
 
 NOT_A_DIGIT = 10  # the model's eleventh class, when it has one
@@ -56,7 +57,7 @@ class Recognizer:
         self.last_hint: PageHint | None = None  # what the last image taught about its page
 
     def read_file(self, path: str) -> tuple[Reading, np.ndarray | None]:
-        """Read one file; a failure becomes ``Reading.error``, never an exception.
+        """Read one image file; a failure becomes ``Reading.error``, never an exception.
 
         The image returned is the one read: a large JPEG is decoded at a
         reduced size (``decode_image``), while the reading's boxes are in the
@@ -65,13 +66,29 @@ class Recognizer:
             decoded = decode_image(path, min_side=WORK_MAX_SIDE)
         except RecognizerError as exc:
             return Reading(source=str(path), error=exc.message), None
+        return self._read_decoded(decoded, str(path)), decoded.image
+
+    def read_pages(self, path: str, dpi: int = 150,
+                   skip: frozenset[int] | set[int] = frozenset()) -> Iterator[tuple[int, Reading, Decoded | None]]:
+        """Read every page of a file: each frame of a multi-page TIFF, each page
+        of a PDF rendered at ``dpi``, an image as page 1; pages in ``skip`` are
+        not decoded. Yields ``(page from 1, its reading, the page as decoded)``;
+        a page that cannot be decoded or read gives a ``Reading.error`` (and no
+        image) and the next page is still read."""
+        for page, decoded in iter_pages(path, dpi, skip, min_side=WORK_MAX_SIDE):
+            if isinstance(decoded, RecognizerError):
+                yield page, Reading(source=str(path), error=decoded.message), None
+            else:
+                yield page, self._read_decoded(decoded, str(path)), decoded
+
+    def _read_decoded(self, decoded: Decoded, source: str) -> Reading:
+        """``read_array`` on a decoded file, its failure turned into ``Reading.error``."""
         try:
-            return self.read_array(decoded.image, str(path), size=(decoded.width, decoded.height)), decoded.image
+            return self.read_array(decoded.image, source, size=(decoded.width, decoded.height))
         except (cv2.error, ValueError, IndexError, MemoryError) as exc:
             # A bug or an image this pipeline cannot handle: report it for this
             # file and let a batch go on with the next one.
-            return (Reading(source=str(path), error=f"could not be read ({type(exc).__name__}: {exc})"),
-                    decoded.image)
+            return Reading(source=source, error=f"could not be read ({type(exc).__name__}: {exc})")
 
     def read_array(self, image: np.ndarray, source: str = "<image>", hint: PageHint | None = None,
                    size: tuple[int, int] | None = None) -> Reading:

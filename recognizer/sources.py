@@ -218,6 +218,12 @@ def count_pages(path: str | Path) -> int:
         return 1  # reported, with its cause, when the pages are read
 
 
+def has_pages(path: str | Path) -> bool:
+    """Whether a file is a document of pages (a PDF; a TIFF of more than one
+    frame), so that what is read from it names the page."""
+    return Path(path).suffix.lower() == ".pdf" or count_pages(path) > 1
+
+
 def iter_pages(path: str | Path, dpi: int = 150, skip: set[int] | frozenset = frozenset(),
                min_side: int | None = None) -> Iterator[tuple[int, Decoded | RecognizerError]]:
     """Yield ``(page number from 1, the page decoded or the error for that page)``.

@@ -37,8 +37,8 @@ def test_jsonl_contract(photo, tmp_path, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1
     record = json.loads(lines[0])
-    assert set(record) == {"source", "width", "height", "digits", "lines", "error", "rejected"}
-    assert record["source"] == str(path) and record["error"] is None
+    assert set(record) == {"source", "page", "width", "height", "digits", "lines", "error", "rejected"}
+    assert record["source"] == str(path) and record["page"] == 1 and record["error"] is None
     assert (record["width"], record["height"]) == (640, 480)
     assert [line["text"] for line in record["lines"]] == ["2025", "314"]
     assert [d["label"] for d in record["digits"]] == [2, 0, 2, 5, 3, 1, 4]
@@ -47,6 +47,31 @@ def test_jsonl_contract(photo, tmp_path, capsys):
         x, y, w, h = digit["box"]
         assert 0 <= x and 0 <= y and x + w <= 640 and y + h <= 480
         assert 0.0 <= digit["confidence"] <= 1.0
+
+
+def test_every_page_of_a_tiff_or_pdf_is_read_and_named(tmp_path, capsys):
+    from PIL import Image
+
+    first, second = (Image.fromarray(make_page([n], seed=9 + i).image[:, :, ::-1]) for i, n in enumerate(["42", "7070"]))
+    first.save(tmp_path / "scan.tif", save_all=True, append_images=[second])
+    first.save(tmp_path / "scan.pdf", save_all=True, append_images=[second], resolution=150)
+    (tmp_path / "torn.pdf").write_bytes(b"%PDF-1.4 torn off here")
+    out = tmp_path / "out"
+    assert main(["read", str(tmp_path), "--output", str(out)]) == 1  # the torn PDF
+    captured = capsys.readouterr()
+    lines = captured.out.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == [str(tmp_path / name) + f" page {page}"
+                                                     for name in ("scan.pdf", "scan.tif") for page in (1, 2)]
+    assert [line.split(": ", 1)[1].split("  ->")[0].split(" (")[0] for line in lines] == ["2 digits: 42",
+                                                                                         "4 digits: 7070"] * 2
+    assert sorted(p.name for p in out.iterdir()) == ["scan_p1_read.png", "scan_p1_read_2.png",
+                                                     "scan_p2_read.png", "scan_p2_read_2.png"]
+    errors = captured.err.strip().splitlines()
+    assert len(errors) == 1 and "torn.pdf" in errors[0] and "Traceback" not in errors[0]
+
+    assert main(["read", str(tmp_path / "scan.tif"), "--format", "jsonl", "--no-save"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert [(r["page"], [line["text"] for line in r["lines"]]) for r in records] == [(1, ["42"]), (2, ["7070"])]
 
 
 def test_bad_inputs_are_one_line_each_and_good_ones_still_read(photo, tmp_path, capsys):
