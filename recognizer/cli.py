@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                "field holds printed (what batch would write for that page).")
     template.add_argument("template", metavar="JSON")
     template.add_argument("--image", metavar="IMAGE", help="a filled scan to align, read and draw the fields on")
+    template.add_argument("--page", type=int, default=1, metavar="N",
+                          help="which page of a PDF or multi-page TIFF --image is (default 1)")
+    template.add_argument("--dpi", type=int, default=150, help="resolution a PDF page is rendered at (default 150)")
     template.add_argument("--model", metavar="PATH", help="as for read (default: the shipped models/)")
     template.add_argument("--output", "-o", default=None, metavar="PNG", help="default: <template>_regions.png")
 
@@ -333,7 +336,7 @@ def cmd_template(args: argparse.Namespace) -> int:
         from recognizer.classify import load_classifier
         from recognizer.pipeline import Recognizer
 
-        image = load_image(args.image)
+        image = load_image(args.image, args.page, args.dpi)
         transform = Aligner(template).to_reference(image)
         if transform is None:
             print(f"{args.image}: could not be aligned to the template's reference scan "

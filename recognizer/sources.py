@@ -109,15 +109,26 @@ class Decoded:
         return (self.height, self.width) != self.image.shape[:2]
 
 
-def load_image(path: str | Path) -> np.ndarray:
-    """Decode an image file into a uint8 array (grey HxW or BGR HxWx3), whole.
+def load_image(path: str | Path, page: int = 1, dpi: int = 150) -> np.ndarray:
+    """Decode an image file into a uint8 array (grey HxW or BGR HxWx3), whole;
+    of a document, its page ``page`` (from 1): a PDF's rendered at ``dpi``,
+    a multi-page TIFF's frame.
 
     Pillow reads the header first, so an oversized image is refused before
     any pixel is decoded, a truncated file raises instead of returning grey
     padding, and a phone photo's EXIF rotation is applied. Transparent pixels
     are laid on white paper.
     """
-    return decode_image(path).image
+    if page == 1 and Path(path).suffix.lower() not in MULTI_PAGE_SUFFIXES:
+        return decode_image(path).image
+    pages = count_pages(path)
+    if not 1 <= page <= pages:
+        raise RecognizerError(path, f"has {pages} page{'s' if pages != 1 else ''}, no page {page}")
+    for _, decoded in iter_pages(path, dpi, skip=set(range(1, page))):
+        if isinstance(decoded, RecognizerError):
+            raise decoded
+        return decoded.image
+    raise RecognizerError(path, f"page {page} cannot be read")
 
 
 def decode_image(path: str | Path, min_side: int | None = None) -> Decoded:

@@ -2,7 +2,9 @@
 
 A template is JSON: ``{"reference": "blank.png", "fields": {"date": [x, y, w, h], ...}}``
 in the pixel coordinates of the reference scan (a bare ``{"date": [...]}``
-is read as fields without a reference; pages are then not aligned). Each
+is read as fields without a reference; pages are then not aligned). The
+reference may be a PDF, whose first page is then rendered at the template's
+``"dpi"`` (default 150, as ``recognizer batch`` renders PDF pages). Each
 page is registered to the reference with ORB features (matched through
 an LSH index of the reference's) and a RANSAC similarity (rotation, scale,
 shift), so a scan fed in a little skewed or shifted still puts its digits
@@ -31,6 +33,7 @@ FIELD_COLOUR = (0, 90, 255)  # BGR: fields are outlined in orange-red
 # (FLANN's LSH: 6 tables of 12-bit keys, one probe round), built once: an
 # exhaustive search of every pair took most of the alignment's time.
 LSH_INDEX = dict(algorithm=6, table_number=6, key_size=12, multi_probe_level=1)  # 6: FLANN_INDEX_LSH
+DEFAULT_DPI = 150
 
 
 @dataclass
@@ -38,6 +41,7 @@ class Template:
     path: Path
     fields: dict[str, Box]
     reference: Path | None = None
+    dpi: int = DEFAULT_DPI  # a PDF reference is rendered at this resolution
 
 
 def load_template(path: str | Path) -> Template:
@@ -64,7 +68,10 @@ def load_template(path: str | Path) -> Template:
         reference = (path.parent / spec["reference"]).resolve()
         if not reference.is_file():
             raise RecognizerError(reference, "the template's reference scan is missing")
-    return Template(path, fields, reference)
+    dpi = spec.get("dpi", DEFAULT_DPI)
+    if not (isinstance(dpi, int) and 20 <= dpi <= 1200):
+        raise RecognizerError(path, f"'dpi' must be a whole number from 20 to 1200, not {dpi!r}")
+    return Template(path, fields, reference, dpi)
 
 
 def _grey_small(image: np.ndarray) -> tuple[np.ndarray, float]:
@@ -85,7 +92,7 @@ class Aligner:
         self.matcher = cv2.FlannBasedMatcher(LSH_INDEX, dict(checks=32))
         self.reference = None
         if template.reference is not None:
-            small, self.ref_factor = _grey_small(load_image(template.reference))
+            small, self.ref_factor = _grey_small(load_image(template.reference, dpi=template.dpi))
             self.reference = self.orb.detectAndCompute(small, None)
             if self.reference[1] is not None:
                 self.matcher.add([self.reference[1]])
@@ -137,7 +144,7 @@ def draw_template(template: Template, image: np.ndarray | None = None, transform
     if image is None:
         if template.reference is None:
             raise RecognizerError(template.path, "the template has no reference scan to draw on (give --image)")
-        image = load_image(template.reference)
+        image = load_image(template.reference, dpi=template.dpi)
     canvas = annotate(image, reading) if reading is not None else colour_copy(image)
     return outline_fields(canvas, template, transform)
 

@@ -226,11 +226,39 @@ def test_a_scan_of_another_form_is_reported_as_not_aligned(tmp_path, capsys):
     assert "could not be aligned" in capsys.readouterr().err
 
 
+def test_a_pdf_reference_and_pdf_scans_are_aligned_and_read(tmp_path, capsys):
+    """The blank form as a one-page PDF (rendered at the template's "dpi") and
+    the filled forms as pages of another PDF: checked page by page with
+    ``recognizer template --page``, and read by ``batch`` field by field."""
+    form = blank_form(FIELDS)
+    Image.fromarray(form).save(tmp_path / "blank.pdf", resolution=100)
+    template = tmp_path / "form.json"
+    template.write_text(json.dumps({"reference": "blank.pdf", "dpi": 100, "fields": FIELDS}))
+    pages = [Image.fromarray(_filled(form, values)) for values in
+             ({"date": "2024", "amount": "305"}, {"date": "1999", "amount": "42"})]
+    pages[0].save(tmp_path / "filled.pdf", save_all=True, append_images=pages[1:], resolution=100)
+    capsys.readouterr()
+    assert main(["template", str(template), "--image", str(tmp_path / "filled.pdf"), "--page", "2",
+                 "--dpi", "100", "-o", str(tmp_path / "check.png")]) == 0
+    printed = capsys.readouterr().out
+    assert "date: 1999" in printed and "amount: 42" in printed
+    assert main(["template", str(template), "--image", str(tmp_path / "filled.pdf"), "--page", "3"]) == 1
+    assert "filled.pdf: has 2 pages, no page 3" in capsys.readouterr().err
+    out = tmp_path / "out"
+    assert main(["batch", str(tmp_path / "filled.pdf"), "--out", str(out), "--template", str(template),
+                 "--dpi", "100", "--workers", "1", "--no-progress"]) == 0
+    assert [(row["page"], row["date"], row["amount"]) for row in read_table(out)] == [("1", "2024", "305"),
+                                                                                    ("2", "1999", "42")]
+
+
 def test_a_bad_template_is_one_clear_error(tmp_path, capsys):
     template = tmp_path / "form.json"
     template.write_text(json.dumps({"fields": {"date": [1, 2, 3]}}))
     assert main(["batch", str(tmp_path), "--out", str(tmp_path / "o"), "--template", str(template)]) == 1
     assert "field 'date' must be [x, y, w, h]" in capsys.readouterr().err
+    template.write_text(json.dumps({"fields": {"date": [1, 2, 3, 4]}, "dpi": "high"}))
+    assert main(["batch", str(tmp_path), "--out", str(tmp_path / "o"), "--template", str(template)]) == 1
+    assert "'dpi' must be a whole number" in capsys.readouterr().err
 
 
 def test_a_600_dpi_jpeg_is_read_from_a_reduced_decode_in_its_own_pixels(tmp_path):
