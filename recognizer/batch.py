@@ -97,7 +97,7 @@ def read_job(job: Job, options: BatchOptions) -> list[dict]:
     """Every page of one file still to do, as records. Never raises for a bad page."""
     if job.error:
         return [_failed(job.source, 1, job.error)]
-    from recognizer.template import read_fields
+    from recognizer.template import quarter_turns, read_fields
 
     recognizer, template, aligner = _worker_state(options)
     records = []
@@ -106,14 +106,20 @@ def read_job(job: Job, options: BatchOptions) -> list[dict]:
             records.append(_failed(job.source, page, reading.error))
             continue
         image = decoded.image
-        record = {**reading.to_dict(), "page": page}
         file_scale = decoded.width / image.shape[1]  # above 1 for a reduced decode
-        transform = None
+        transform, extra = None, {}
         if template is not None:
             transform = aligner.to_reference(image, file_scale)
-            record["aligned"] = transform is not None
-            record["fields"] = read_fields(reading, transform, template) if transform is not None else \
-                {name: "" for name in template.fields}
+            turns = quarter_turns(transform) if transform is not None else 0
+            if turns:  # fed in sideways or upside down: read again, upright
+                reading = recognizer.read_decoded(decoded, job.source, turns)
+            extra = {"aligned": transform is not None, "turned": 90 * turns,
+                     "fields": read_fields(reading, transform, template) if transform is not None else
+                     {name: "" for name in template.fields}}
+        if reading.error:
+            records.append(_failed(job.source, page, reading.error))
+            continue
+        record = {**reading.to_dict(), "page": page, **extra}
         if options.annotate:
             fields = (template, transform, file_scale) if transform is not None else None
             record["annotated"] = str(_write_annotated(image, reading, job.source, page, options, fields))

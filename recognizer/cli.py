@@ -328,7 +328,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     import cv2
 
     from recognizer.sources import load_image
-    from recognizer.template import Aligner, draw_template, load_template, read_fields
+    from recognizer.template import Aligner, draw_template, load_template, quarter_turns, read_fields
 
     template = load_template(args.template)
     status, image, transform, reading = EXIT_OK, None, None, None
@@ -342,7 +342,10 @@ def cmd_template(args: argparse.Namespace) -> int:
             print(f"{args.image}: could not be aligned to the template's reference scan "
                   "(another form?); fields drawn where the reference has them", file=sys.stderr)
             status = EXIT_FAILED
-        reading = Recognizer(load_classifier(args.model)).read_array(image, args.image)
+        turns = quarter_turns(transform) if transform is not None else 0
+        if turns:
+            print(f"{args.image}: fed in turned; read after turning it {90 * turns} degrees clockwise")
+        reading = Recognizer(load_classifier(args.model)).read_array(image, args.image, turns=turns)
         if transform is not None:
             for name, value in read_fields(reading, transform, template).items():
                 print(f"{name}: {value}")

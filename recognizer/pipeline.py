@@ -34,6 +34,7 @@ WORD_MARKS = 4  # a run of at least this many marks side by side...
 MARKS_PER_DIGIT = 3  # ...with at most one in this many read as a digit is a printed word,
 PRINTED_MARKS_PER_DIGIT = 2  # or one in this many when all its marks are inked alike,
 PRINT_INK_SPREAD = 1.03  # within this factor (print's ink is even; a pen's varies)
+CLOCKWISE = {1: cv2.ROTATE_90_CLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_COUNTERCLOCKWISE}  # by quarter turns
 
 
 @dataclass
@@ -66,7 +67,7 @@ class Recognizer:
             decoded = decode_image(path, min_side=WORK_MAX_SIDE)
         except RecognizerError as exc:
             return Reading(source=str(path), error=exc.message), None
-        return self._read_decoded(decoded, str(path)), decoded.image
+        return self.read_decoded(decoded, str(path)), decoded.image
 
     def read_pages(self, path: str, dpi: int = 150,
                    skip: frozenset[int] | set[int] = frozenset()) -> Iterator[tuple[int, Reading, Decoded | None]]:
@@ -79,23 +80,31 @@ class Recognizer:
             if isinstance(decoded, RecognizerError):
                 yield page, Reading(source=str(path), error=decoded.message), None
             else:
-                yield page, self._read_decoded(decoded, str(path)), decoded
+                yield page, self.read_decoded(decoded, str(path)), decoded
 
-    def _read_decoded(self, decoded: Decoded, source: str) -> Reading:
-        """``read_array`` on a decoded file, its failure turned into ``Reading.error``."""
+    def read_decoded(self, decoded: Decoded, source: str, turns: int = 0) -> Reading:
+        """``read_array`` on a decoded file (``turns``: as there), its failure
+        turned into ``Reading.error``."""
         try:
-            return self.read_array(decoded.image, source, size=(decoded.width, decoded.height))
+            return self.read_array(decoded.image, source, size=(decoded.width, decoded.height), turns=turns)
         except (cv2.error, ValueError, IndexError, MemoryError) as exc:
             # A bug or an image this pipeline cannot handle: report it for this
             # file and let a batch go on with the next one.
             return Reading(source=source, error=f"could not be read ({type(exc).__name__}: {exc})")
 
     def read_array(self, image: np.ndarray, source: str = "<image>", hint: PageHint | None = None,
-                   size: tuple[int, int] | None = None) -> Reading:
+                   size: tuple[int, int] | None = None, turns: int = 0) -> Reading:
         """Read one image. ``hint``: what an earlier frame of the same video
         taught. ``size``: (width, height) of the file ``image`` was decoded
-        from at a reduced size; the reading is then in the file's pixels."""
+        from at a reduced size; the reading is then in the file's pixels.
+        ``turns``: read the image turned this many quarter turns clockwise (a
+        page fed in sideways or upside down, whose digits then stand upright),
+        its boxes still in the pixels of the image as given."""
         width, height = size or image.shape[1::-1]
+        if turns % 4:
+            turned_size = (height, width) if turns % 2 else (width, height)
+            turned = cv2.rotate(image, CLOCKWISE[turns % 4])
+            return self.read_array(turned, source, hint, turned_size).turned_back(turns)
         try:
             detection = detect(image, source, hint, self.rescale)
         except RecognizerError as exc:

@@ -121,6 +121,16 @@ class Aligner:
         return transform.astype(np.float32)
 
 
+def quarter_turns(transform: np.ndarray) -> int:
+    """How many quarter turns clockwise stand a page upright: the rotation of
+    its registration (page to reference) to the nearest right angle. A feeder
+    takes pages in upside down or sideways; ORB features and the similarity
+    fitted to them find the page either way, but its digits must be read
+    upright (an upside-down 6 is a 9)."""
+    angle = float(np.degrees(np.arctan2(transform[1, 0], transform[0, 0])))
+    return int(round(angle / 90.0)) % 4
+
+
 def read_fields(reading: Reading, transform: np.ndarray, template: Template) -> dict[str, str]:
     """The digits whose centre falls in each field (in reference coordinates), left to right."""
     found: dict[str, list[tuple[float, int]]] = {name: [] for name in template.fields}

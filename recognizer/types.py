@@ -43,6 +43,20 @@ class Box(NamedTuple):
         bottom = int(round(self.bottom * factor))
         return Box(x, y, max(1, right - x), max(1, bottom - y))
 
+    def turned_back(self, turns: int, width: int, height: int) -> "Box":
+        """The box on an image of ``width`` x ``height`` pixels, from its place
+        on a copy of that image turned ``turns`` quarter turns clockwise
+        (``cv2.rotate``): a page read upright after it was fed in sideways or
+        upside down is reported in the pixels of the file as it is."""
+        turns %= 4
+        if turns == 1:
+            return Box(self.y, height - self.right, self.h, self.w)
+        if turns == 2:
+            return Box(width - self.right, height - self.bottom, self.w, self.h)
+        if turns == 3:
+            return Box(width - self.bottom, self.x, self.h, self.w)
+        return self
+
 
 @dataclass(frozen=True)
 class Digit:
@@ -104,6 +118,21 @@ class Reading:
         lines = [Line(tuple(Digit(d.box.scaled(factor), d.label, d.confidence) for d in line.digits))
                  for line in self.lines]
         return Reading(self.source, width, height, lines, self.error, [box.scaled(factor) for box in self.rejected])
+
+    def turned_back(self, turns: int) -> "Reading":
+        """The reading of a copy of an image turned ``turns`` quarter turns
+        clockwise, with its boxes on the image as it was (``Box.turned_back``).
+        The lines keep the order they were read in on the upright copy."""
+        turns %= 4
+        if turns == 0:
+            return self
+        width, height = (self.height, self.width) if turns % 2 else (self.width, self.height)
+
+        def back(box: Box) -> Box:
+            return box.turned_back(turns, width, height)
+
+        lines = [Line(tuple(Digit(back(d.box), d.label, d.confidence) for d in line.digits)) for line in self.lines]
+        return Reading(self.source, width, height, lines, self.error, [back(box) for box in self.rejected])
 
     def to_dict(self) -> dict:
         return {

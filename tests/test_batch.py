@@ -251,6 +251,36 @@ def test_a_pdf_reference_and_pdf_scans_are_aligned_and_read(tmp_path, capsys):
                                                                                     ("2", "1999", "42")]
 
 
+def test_pages_fed_in_sideways_or_upside_down_are_read_upright(tmp_path, capsys):
+    """A feeder takes pages in any way round. Registration finds each page
+    turned, and its digits are read upright: upside down, 1969 would read
+    6961 and 305 as 50E."""
+    form = blank_form(FIELDS)
+    cv2.imwrite(str(tmp_path / "blank.png"), form)
+    template = tmp_path / "form.json"
+    template.write_text(json.dumps({"reference": "blank.png", "fields": FIELDS}))
+    page = _filled(form, {"date": "1969", "amount": "305"})
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    fed = {"upright": None, "quarter": cv2.ROTATE_90_CLOCKWISE, "half": cv2.ROTATE_180,
+           "three_quarters": cv2.ROTATE_90_COUNTERCLOCKWISE}
+    for name, code in fed.items():
+        cv2.imwrite(str(scans / f"{name}.png"), page if code is None else cv2.rotate(page, code))
+    out = tmp_path / "out"
+    assert main(["batch", str(scans), "--out", str(out), "--template", str(template), "--workers", "1",
+                 "--no-progress"]) == 0
+    records = {Path(r["source"]).stem: r for r in _records(out)}
+    turned_back = {"upright": 0, "quarter": 270, "half": 180, "three_quarters": 90}
+    for name, record in records.items():
+        assert record["fields"] == {"date": "1969", "amount": "305"}, name
+        assert record["turned"] == turned_back[name]
+        assert (record["width"], record["height"]) == cv2.imread(str(scans / f"{name}.png")).shape[1::-1]
+    capsys.readouterr()
+    assert main(["template", str(template), "--image", str(scans / "half.png"), "-o", str(tmp_path / "c.png")]) == 0
+    printed = capsys.readouterr().out
+    assert "turning it 180 degrees" in printed and "date: 1969" in printed and "amount: 305" in printed
+
+
 def test_a_bad_template_is_one_clear_error(tmp_path, capsys):
     template = tmp_path / "form.json"
     template.write_text(json.dumps({"fields": {"date": [1, 2, 3]}}))

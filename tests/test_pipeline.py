@@ -1,5 +1,6 @@
 """The whole pipeline with the shipped model, on synthetic pages."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -50,6 +51,24 @@ def test_boxes_are_in_original_pixels_and_in_reading_order(recognizer):
     assert len(reading.digits) == 3
     for digit, truth in zip(reading.digits, page.boxes):
         assert iou(digit.box, truth) >= 0.7
+
+
+@pytest.mark.parametrize("code", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE])
+def test_a_turned_page_is_read_upright_with_boxes_on_the_file(recognizer, code):
+    """A page lying turned (a quarter, a half, three quarters clockwise), read
+    with the turns that stand it upright again, reads as the upright page, and
+    its boxes lie on the digits of the turned image as given."""
+    page = make_page(["31", "4075"], seed=4)
+    turned = cv2.rotate(page.image, code)
+    turns_made = {cv2.ROTATE_90_CLOCKWISE: 1, cv2.ROTATE_180: 2, cv2.ROTATE_90_COUNTERCLOCKWISE: 3}[code]
+    reading = recognizer.read_array(turned, turns=4 - turns_made)
+    assert reading.numbers == page.numbers
+    assert (reading.width, reading.height) == turned.shape[1::-1]
+    # Where each true box lies on the turned image: the box drawn, turned alike.
+    for digit, truth in zip(reading.digits, page.boxes):
+        drawn = np.zeros(page.image.shape[:2], np.uint8)
+        drawn[truth.y : truth.bottom, truth.x : truth.right] = 1
+        assert iou(digit.box, cv2.boundingRect(cv2.rotate(drawn, code))) >= 0.7
 
 
 def test_blank_image_is_an_error_reading(recognizer):
