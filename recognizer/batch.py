@@ -46,6 +46,7 @@ class BatchOptions:
     workers: int = 0  # 0: every local core
     scheduler: str | None = None  # a Dask scheduler address: run there instead
     force: bool = False
+    turn: int = 0  # degrees clockwise every page is turned before it is read (a template's registration knows better)
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ def read_job(job: Job, options: BatchOptions) -> list[dict]:
 
     recognizer, template, aligner = _worker_state(options)
     records = []
-    for page, reading, decoded in recognizer.read_pages(job.source, options.dpi, job.skip):
+    given = options.turn // 90
+    for page, reading, decoded in recognizer.read_pages(job.source, options.dpi, job.skip, given):
         if reading.error:
             records.append(_failed(job.source, page, reading.error))
             continue
@@ -110,8 +112,8 @@ def read_job(job: Job, options: BatchOptions) -> list[dict]:
         transform, extra = None, {}
         if template is not None:
             transform = aligner.to_reference(image, file_scale)
-            turns = quarter_turns(transform) if transform is not None else 0
-            if turns:  # fed in sideways or upside down: read again, upright
+            turns = quarter_turns(transform) if transform is not None else given
+            if turns != given:  # fed in sideways or upside down: read again, upright
                 reading = recognizer.read_decoded(decoded, job.source, turns)
             extra = {"aligned": transform is not None, "turned": 90 * turns,
                      "fields": read_fields(reading, transform, template) if transform is not None else

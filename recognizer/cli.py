@@ -27,6 +27,12 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
                         help="onnx (fast start, default) or keras (loads TensorFlow)")
 
 
+def _add_turn_option(parser: argparse.ArgumentParser, more: str = "") -> None:
+    parser.add_argument("--turn", type=int, choices=(0, 90, 180, 270), default=0, metavar="DEGREES",
+                        help="turn every page this far clockwise before reading it: 180 for a pile scanned "
+                             "upside down, 90 or 270 for sideways photos (boxes stay in the file's pixels)" + more)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="recognizer", description="Find and read every handwritten digit in photos and scans."
@@ -47,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("--min-confidence", type=float, default=0.5, metavar="P",
                       help="marks read with less confidence are not reported (default 0.5)")
     read.add_argument("--dpi", type=int, default=150, help="resolution PDF pages are rendered at (default 150)")
+    _add_turn_option(read)
     _add_model_options(read)
 
     train = commands.add_parser("train", help="train the CNN on MNIST",
@@ -114,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "(default 0.8)")
     batch.add_argument("--annotate", action="store_true", help="also write an annotated image per page")
     batch.add_argument("--dpi", type=int, default=150, help="resolution PDF pages are rendered at (default 150)")
+    _add_turn_option(batch, " (with --template each page's registration finds its own turn)")
     batch.add_argument("--workers", type=int, default=0, metavar="N", help="processes (default: every core)")
     batch.add_argument("--scheduler", metavar="ADDRESS",
                        help="run on a Dask cluster (e.g. tcp://10.0.0.5:8786) instead of local processes")
@@ -167,7 +175,7 @@ def cmd_read(args: argparse.Namespace) -> int:
         if item.error:
             pages = iter([(1, Reading(source=item.path, error=item.error), None)])
         else:
-            pages = recognizer.read_pages(item.path, args.dpi)
+            pages = recognizer.read_pages(item.path, args.dpi, turns=args.turn // 90)
         paged = not item.error and has_pages(item.path)  # a document's lines and images name the page
         for page, reading, decoded in pages:
             name = page if paged else None
@@ -313,7 +321,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     options = BatchOptions(out=Path(args.out), dpi=args.dpi, annotate=args.annotate, review_below=args.review_below,
                            template=Path(args.template) if args.template else None, model=args.model,
                            min_confidence=args.min_confidence, workers=args.workers, scheduler=args.scheduler,
-                           force=args.force)
+                           force=args.force, turn=args.turn)
     summary = run_batch(args.inputs, options, progress=not args.no_progress)
     print(summary.line())
     for failure in summary.failed_sources[:20]:

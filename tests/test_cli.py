@@ -49,6 +49,26 @@ def test_jsonl_contract(photo, tmp_path, capsys):
         assert 0.0 <= digit["confidence"] <= 1.0
 
 
+def test_turn_reads_a_page_lying_sideways_or_upside_down(photo, tmp_path, capsys):
+    """--turn stands the pages up before reading; the boxes stay on the file."""
+    _, page = photo
+    sideways = tmp_path / "sideways.png"  # turned a quarter anticlockwise: a quarter clockwise stands it up
+    cv2.imwrite(str(sideways), cv2.rotate(page.image, cv2.ROTATE_90_COUNTERCLOCKWISE))
+    assert main(["read", str(sideways), "--turn", "270", "--format", "jsonl"]) == 0
+    assert json.loads(capsys.readouterr().out)["lines"][0]["text"] != "2025"  # turned the wrong way
+    assert main(["read", str(sideways), "--turn", "90", "--format", "jsonl"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert [line["text"] for line in record["lines"]] == ["2025", "314"]
+    assert (record["width"], record["height"]) == page.image.shape[:2]  # the file's own size, turned
+    x, y, w, h = record["digits"][0]["box"]  # the 2 of 2025, on the sideways file: tall boxes become wide
+    truth = page.boxes[0]
+    assert abs(w - truth.h) <= 3 and abs(h - truth.w) <= 3 and abs(x - truth.y) <= 3
+    out = tmp_path / "out"
+    assert main(["batch", str(sideways), "--out", str(out), "--turn", "90", "--workers", "1", "--no-progress"]) == 0
+    assert (out / "results.csv").read_text().splitlines()[1].split(",")[2] == "2025 314"
+    assert main(["read", str(sideways), "--turn", "45"]) == 2
+
+
 def test_every_page_of_a_tiff_or_pdf_is_read_and_named(tmp_path, capsys):
     from PIL import Image
 
