@@ -1,14 +1,16 @@
 """Template benchmark: one form filled in by many hands, read with ``--template``.
 
-    python benchmarks/template_forms.py [--pages 40] [--workers 1,2]
+    python benchmarks/template_forms.py [--pages 40] [--workers 1,2] [--any-way-round]
 
 The reference scan is the benchmark's form (``recognizer.scenes``, the form
 kind) left blank; its fields are the places where that form's numbers are
 written. Each page is the same form filled in with the same numbers by a
 different hand (other glyphs), then fed to the scanner a little rotated,
-shifted and scaled, and saved as JPEG. Prints, for each worker count, pages
-per second with the template (alignment included) and without it, the share
-of pages aligned, and the share of fields read exactly.
+shifted and scaled, and saved as JPEG; with ``--any-way-round`` page k also
+lies turned k quarter turns (a shuffled pile: a quarter of the pages each way
+round). Prints, for each worker count, pages per second with the template
+(alignment included) and without it, the share of pages aligned (and found
+lying the way they do), and the share of fields read exactly.
 """
 
 from __future__ import annotations
@@ -86,9 +88,13 @@ def make_template(folder: Path, hand: GlyphSource) -> tuple[Path, dict[str, str]
     return template, truth
 
 
-def make_pages(folder: Path, hand: GlyphSource, count: int, truth: dict[str, str]) -> Path:
+TURNED = (None, cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE)  # k quarter turns
+
+
+def make_pages(folder: Path, hand: GlyphSource, count: int, truth: dict[str, str], any_way: bool = False) -> Path:
     """``count`` filled copies of the form, each by another writer and fed in
-    its own way, as JPEG files in a folder of their own; returns the folder."""
+    its own way (page k turned k quarter turns clockwise when ``any_way``), as
+    JPEG files in a folder of their own; returns the folder."""
     pages = folder / "pages"
     pages.mkdir()
     rng = np.random.default_rng(1)
@@ -96,7 +102,10 @@ def make_pages(folder: Path, hand: GlyphSource, count: int, truth: dict[str, str
         scene = make_scene("form", LAYOUT_SEED, OtherHand(hand, 100 + k))
         if scene.numbers != list(truth.values()):
             raise SystemExit("a page's numbers differ from the layout's: the benchmark is broken")
-        cv2.imwrite(str(pages / f"page_{k:03d}.jpg"), fed_in(scene.image, rng), [cv2.IMWRITE_JPEG_QUALITY, 85])
+        page = fed_in(scene.image, rng)
+        if any_way and TURNED[k % 4] is not None:
+            page = cv2.rotate(page, TURNED[k % 4])
+        cv2.imwrite(str(pages / f"page_{k:03d}.jpg"), page, [cv2.IMWRITE_JPEG_QUALITY, 85])
     return pages
 
 
@@ -104,12 +113,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=40, help="filled pages, all read in each run")
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--any-way-round", action="store_true",
+                        help="feed page k in turned k quarter turns clockwise (a shuffled pile)")
     args = parser.parse_args()
     hand = StrokeGlyphs()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         template, truth = make_template(folder, hand)
-        pages = make_pages(folder, hand, args.pages, truth)
+        pages = make_pages(folder, hand, args.pages, truth, args.any_way_round)
         print(f"{args.pages} pages of one form, {len(truth)} fields, "
               f"{sum(map(len, truth.values()))} digits in fields a page")
         for workers in (int(w) for w in args.workers.split(",")):
@@ -122,10 +133,14 @@ def main() -> None:
                 rows = list(csv.DictReader(table))
             exact = sum(row[name] == number for row in rows for name, number in truth.items())
             with open(out / RESULTS, encoding="utf-8") as results:
-                aligned = sum(json.loads(line)["aligned"] for line in results)
+                records = [json.loads(line) for line in results]
+            aligned = sum(record["aligned"] for record in records)
+            # Page k lies k quarter turns clockwise (--any-way-round): it is read turned back the rest of the way.
+            upright = sum(record["turned"] == (90 * (4 - int(Path(record["source"]).stem[5:]) % 4) % 360
+                                               if args.any_way_round else 0) for record in records)
             print(f"workers {workers}: with the template {summary.pages / summary.seconds:.1f} pages/s, "
                   f"without {plain.pages / plain.seconds:.1f} pages/s (model load included); "
-                  f"aligned {aligned}/{summary.pages}; fields read exactly "
+                  f"aligned {aligned}/{summary.pages}, read upright {upright}/{summary.pages}; fields read exactly "
                   f"{exact}/{len(rows) * len(truth)} = {exact / max(1, len(rows) * len(truth)):.3f}")
 
 

@@ -24,10 +24,15 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from recognizer.errors import RecognizerError
 from recognizer.types import Reading
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from recognizer.sources import Decoded
 
 RESULTS, TABLE, REVIEW = "results.jsonl", "results.csv", "review.csv"
 BASE_COLUMNS = ["source", "page", "numbers", "digits", "lowest_confidence", "error"]
@@ -103,25 +108,28 @@ def read_job(job: Job, options: BatchOptions) -> list[dict]:
     recognizer, template, aligner = _worker_state(options)
     records = []
     given = options.turn // 90
-    for page, reading, decoded in recognizer.read_pages(job.source, options.dpi, job.skip, given):
+    registered: list[np.ndarray | None] = [None]  # the page being read: its transform to the reference
+
+    def upright(decoded: Decoded) -> int:
+        """How the page lies, from its registration (kept for its fields):
+        a feeder takes pages in sideways or upside down."""
+        registered[0] = aligner.to_reference(decoded.image, decoded.width / decoded.image.shape[1])
+        return quarter_turns(registered[0]) if registered[0] is not None else given
+
+    pages = recognizer.read_pages(job.source, options.dpi, job.skip, given if template is None else upright)
+    for page, reading, decoded in pages:
         if reading.error:
             records.append(_failed(job.source, page, reading.error))
             continue
         image = decoded.image
         file_scale = decoded.width / image.shape[1]  # above 1 for a reduced decode
-        transform, extra = None, {}
+        record = {**reading.to_dict(), "page": page}
+        transform = registered[0] if template is not None else None
         if template is not None:
-            transform = aligner.to_reference(image, file_scale)
-            turns = quarter_turns(transform) if transform is not None else given
-            if turns != given:  # fed in sideways or upside down: read again, upright
-                reading = recognizer.read_decoded(decoded, job.source, turns)
-            extra = {"aligned": transform is not None, "turned": 90 * turns,
-                     "fields": read_fields(reading, transform, template) if transform is not None else
-                     {name: "" for name in template.fields}}
-        if reading.error:
-            records.append(_failed(job.source, page, reading.error))
-            continue
-        record = {**reading.to_dict(), "page": page, **extra}
+            record["aligned"] = transform is not None
+            record["turned"] = 90 * (quarter_turns(transform) if transform is not None else given)
+            record["fields"] = read_fields(reading, transform, template) if transform is not None else \
+                {name: "" for name in template.fields}
         if options.annotate:
             fields = (template, transform, file_scale) if transform is not None else None
             record["annotated"] = str(_write_annotated(image, reading, job.source, page, options, fields))

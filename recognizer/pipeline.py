@@ -8,7 +8,7 @@ mark read 7 stands on a rule (``Recognizer._restore_twos_bases``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -70,18 +70,19 @@ class Recognizer:
         return self.read_decoded(decoded, str(path)), decoded.image
 
     def read_pages(self, path: str, dpi: int = 150, skip: frozenset[int] | set[int] = frozenset(),
-                   turns: int = 0) -> Iterator[tuple[int, Reading, Decoded | None]]:
+                   turns: int | Callable[[Decoded], int] = 0) -> Iterator[tuple[int, Reading, Decoded | None]]:
         """Read every page of a file: each frame of a multi-page TIFF, each page
         of a PDF rendered at ``dpi``, an image as page 1; pages in ``skip`` are
-        not decoded; ``turns``: as for ``read_array``. Yields ``(page from 1,
-        its reading, the page as decoded)``; a page that cannot be decoded or
-        read gives a ``Reading.error`` (and no image) and the next page is
-        still read."""
+        not decoded. ``turns``: as for ``read_array``, or a function that tells
+        them for each page as decoded (a template's registration finds how a
+        page lies before it is read). Yields ``(page from 1, its reading, the
+        page as decoded)``; a page that cannot be decoded or read gives a
+        ``Reading.error`` (and no image) and the next page is still read."""
         for page, decoded in iter_pages(path, dpi, skip, min_side=WORK_MAX_SIDE):
             if isinstance(decoded, RecognizerError):
                 yield page, Reading(source=str(path), error=decoded.message), None
             else:
-                yield page, self.read_decoded(decoded, str(path), turns), decoded
+                yield page, self.read_decoded(decoded, str(path), turns if isinstance(turns, int) else turns(decoded)), decoded
 
     def read_decoded(self, decoded: Decoded, source: str, turns: int = 0) -> Reading:
         """``read_array`` on a decoded file (``turns``: as there), its failure
