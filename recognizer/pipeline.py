@@ -82,7 +82,8 @@ class Recognizer:
             if isinstance(decoded, RecognizerError):
                 yield page, Reading(source=str(path), error=decoded.message), None
             else:
-                yield page, self.read_decoded(decoded, str(path), turns if isinstance(turns, int) else turns(decoded)), decoded
+                turned = turns if isinstance(turns, int) else turns(decoded)
+                yield page, self.read_decoded(decoded, str(path), turned), decoded
 
     def read_decoded(self, decoded: Decoded, source: str, turns: int = 0) -> Reading:
         """``read_array`` on a decoded file (``turns``: as there), its failure

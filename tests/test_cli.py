@@ -64,7 +64,8 @@ def test_turn_reads_a_page_lying_sideways_or_upside_down(photo, tmp_path, capsys
     truth = page.boxes[0]
     assert abs(w - truth.h) <= 3 and abs(h - truth.w) <= 3 and abs(x - truth.y) <= 3
     out = tmp_path / "out"
-    assert main(["batch", str(sideways), "--out", str(out), "--turn", "90", "--workers", "1", "--no-progress"]) == 0
+    assert main(["batch", str(sideways), "--out", str(out), "--turn", "90", "--workers", "1",
+                 "--no-progress"]) == 0
     assert (out / "results.csv").read_text().splitlines()[1].split(",")[2] == "2025 314"
     assert main(["read", str(sideways), "--turn", "45"]) == 2
 
