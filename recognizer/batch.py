@@ -114,7 +114,7 @@ def read_job(job: Job, options: BatchOptions) -> list[dict]:
         """How the page lies, from its registration (kept for its fields):
         a feeder takes pages in sideways or upside down."""
         registered[0] = aligner.to_reference(decoded.image, decoded.width / decoded.image.shape[1])
-        return quarter_turns(registered[0]) if registered[0] is not None else given
+        return quarter_turns(registered[0], given)
 
     pages = recognizer.read_pages(job.source, options.dpi, job.skip, given if template is None else upright)
     for page, reading, decoded in pages:
@@ -127,7 +127,7 @@ def read_job(job: Job, options: BatchOptions) -> list[dict]:
         transform = registered[0] if template is not None else None
         if template is not None:
             record["aligned"] = transform is not None
-            record["turned"] = 90 * (quarter_turns(transform) if transform is not None else given)
+            record["turned"] = 90 * quarter_turns(transform, given)
             record["fields"] = read_fields(reading, transform, template) if transform is not None else \
                 {name: "" for name in template.fields}
         if options.annotate:

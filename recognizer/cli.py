@@ -350,7 +350,7 @@ def cmd_template(args: argparse.Namespace) -> int:
             print(f"{args.image}: could not be aligned to the template's reference scan "
                   "(another form?); fields drawn where the reference has them", file=sys.stderr)
             status = EXIT_FAILED
-        turns = quarter_turns(transform) if transform is not None else 0
+        turns = quarter_turns(transform)
         if turns:
             print(f"{args.image}: fed in turned; read after turning it {90 * turns} degrees clockwise")
         reading = Recognizer(load_classifier(args.model)).read_array(image, args.image, turns=turns)

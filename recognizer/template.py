@@ -121,12 +121,15 @@ class Aligner:
         return transform.astype(np.float32)
 
 
-def quarter_turns(transform: np.ndarray) -> int:
+def quarter_turns(transform: np.ndarray | None, otherwise: int = 0) -> int:
     """How many quarter turns clockwise stand a page upright: the rotation of
-    its registration (page to reference) to the nearest right angle. A feeder
-    takes pages in upside down or sideways; ORB features and the similarity
-    fitted to them find the page either way, but its digits must be read
-    upright (an upside-down 6 is a 9)."""
+    its registration (page to reference) to the nearest right angle;
+    ``otherwise`` for a page that could not be aligned. A feeder takes pages
+    in upside down or sideways; ORB features and the similarity fitted to
+    them find the page either way, but its digits must be read upright (an
+    upside-down 6 is a 9)."""
+    if transform is None:
+        return otherwise
     angle = float(np.degrees(np.arctan2(transform[1, 0], transform[0, 0])))
     return int(round(angle / 90.0)) % 4
 
