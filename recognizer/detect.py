@@ -43,6 +43,8 @@ MIN_FAINT_SEEDS = 12  # when at least this many pixels away from the strong mark
 GROW_LIMIT = 1.4  # a strong mark grows into its faint rest up to this many digit heights
 FAINT_RATIO = 0.2  # marks this much fainter than its firmest handwriting are not read (pencil: ~0.3 of marker)
 PAGE_CONTRAST = 0.7  # a desk is darker than this share of the paper's brightness
+CANVAS_FLAT = 0.5  # a "desk" with this share of its pixels at one grey level is a drawing's flat canvas...
+SHEET_FILL = 0.9  # ...and a bright shape on it that fills less of its bounding rectangle is strokes, not a page
 SHEET_EDGE_MARGIN = 7  # pixels: a mark this close to the sheet's edge touches it
 SHEET_EDGE_STEP = 0.18  # the sheet's edge: a 3x3 neighbourhood spanning this share of its light
 LINE_MIN_LENGTH = 40  # pixels: rules are straight runs at least this long...
@@ -104,6 +106,7 @@ class PageHint:
     shape: tuple[int, int]  # of the frame's grey image
     factor: float = 1.0  # working pixels per pixel of that image
     pen: float = 0.0  # the page's widest typical stroke, working pixels
+    canvas: int | None = None  # the flat canvas's level, for light strokes drawn on one (``flat_level``)
 
 
 @dataclass
@@ -216,7 +219,7 @@ def is_dark_ink(gray: np.ndarray) -> bool:
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (BACKGROUND_KERNEL, BACKGROUND_KERNEL))
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
     sheet = _lit_sheet(background)
-    if sheet is None or sheet.mean() < 0.15 or sheet.all():
+    if sheet is None or sheet.mean() < 0.15 or sheet.all() or _strokes_on_a_canvas(small, sheet):
         return False
     paper, rest = float(np.median(background[sheet])), float(np.median(background[~sheet]))
     if paper < PAPER_MIN_BRIGHTNESS:
@@ -231,6 +234,34 @@ def is_dark_ink(gray: np.ndarray) -> bool:
     # glare on a board, or a patch dense with chalk, has its tail to white.
     low, mid, high = _histogram_percentiles(small[sheet], (0.5, 50, 99.5))
     return (mid - low) >= SHEET_TAIL * (high - mid)
+
+
+def flat_level(gray: np.ndarray) -> int | None:
+    """The grey level that at least ``CANVAS_FLAT`` of the pixels are at: the
+    flat canvas of a drawing made on a computer (MNIST's own black, a drawing
+    app's), or None. No photographed paper, board or desk is one flat grey:
+    noise and grain see to that (under 8 % of the scene benchmark's desks are
+    at any one level, against 86 % and more of MNIST's black)."""
+    if gray.size == 0:
+        return None
+    counts = cv2.calcHist([gray if gray.ndim == 2 else gray.reshape(-1, 1)], [0], None, [256], [0, 256]).ravel()
+    level = int(np.argmax(counts))
+    return level if counts[level] >= CANVAS_FLAT * gray.size else None
+
+
+def _strokes_on_a_canvas(small: np.ndarray, bright: np.ndarray) -> bool:
+    """Whether the bright region ``bright`` of ``small`` is light strokes drawn
+    on a flat dark canvas (``flat_level``), not a sheet of paper on a desk.
+
+    Closed over, a large white digit is a bright blob covering a fifth of the
+    picture, much as a sheet on a desk would. But a desk is never one flat
+    grey, and on a flat canvas (a screenshot of a page in a viewer) a page is
+    a rectangle, while a closed digit fills at most 83 % of its own.
+    """
+    if flat_level(small[~bright]) is None:
+        return False
+    _, (width, height), _ = cv2.minAreaRect(cv2.findNonZero(bright.astype(np.uint8)))
+    return int(np.count_nonzero(bright)) < SHEET_FILL * width * height
 
 
 def _lit_sheet(background: np.ndarray) -> np.ndarray | None:
@@ -302,7 +333,7 @@ def _shaded_sheet(small: np.ndarray, lit: np.ndarray) -> np.ndarray:
 
 
 def ink_map(gray: np.ndarray, dark_ink: bool, window: float | None = None,
-            page: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+            page: np.ndarray | None = None, canvas: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """How far each pixel stands out from the paper (or board) around it.
 
     A morphological closing (opening on boards) wipes out every dark feature
@@ -314,7 +345,16 @@ def ink_map(gray: np.ndarray, dark_ink: bool, window: float | None = None,
     brightness, so a digit in a shadow is as strong as one in the light; a
     desk around the sheet is masked out. Returns the ink map and the sheet
     mask found (or the ``page`` given, found with a wider window).
+
+    ``canvas``: the level of the flat canvas that light strokes were drawn
+    on (``flat_level``), which is then their background everywhere. Where
+    strokes are wider than the window (a digit drawn to fill the picture),
+    an opening keeps their crossings as "board" and leaves holes in the ink;
+    a drawing has no shade for a window to follow. (Dark ink holds up there
+    without it: its share of a dark "paper" is still whole.)
     """
+    if canvas is not None and not dark_ink:
+        return cv2.subtract(gray, canvas), page
     longest = max(gray.shape)
     window = longest / 8 if window is None else min(window, longest / 8)
     # Work on a copy small enough that the window is BACKGROUND_KERNEL pixels.
@@ -1198,12 +1238,13 @@ def _learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.nd
     step = min(1.0, LEARN_MAX_SIDE / max(gray.shape))
     look = gray if step == 1.0 else cv2.resize(gray, None, fx=step, fy=step, interpolation=cv2.INTER_AREA)
     dark_ink = is_dark_ink(look)
-    ink, page = ink_map(look, dark_ink)
+    canvas = None if dark_ink else flat_level(look)
+    ink, page = ink_map(look, dark_ink, canvas=canvas)
     pen = measure_scale((ink >= choose_threshold(ink)).astype(np.uint8)).stroke
     window = None
     if pen > 0 and STROKE_WINDOW * pen < max(look.shape) / 8:
         window = max(STROKE_WINDOW * pen, MIN_WINDOW * step)
-        ink, _ = ink_map(look, dark_ink, window=window, page=page)
+        ink, _ = ink_map(look, dark_ink, window=window, page=page, canvas=canvas)
     fitted = measure_scale((ink >= choose_threshold(ink)).astype(np.uint8))
     # Working pixels per pixel of ``gray``, from the measures in ``gray``'s pixels.
     factor = working_factor(Scale(fitted.stroke / step, fitted.height / step), gray.shape) if rescale else 1.0
@@ -1211,7 +1252,7 @@ def _learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.nd
         page = cv2.resize(page, _working_size(gray.shape, factor), interpolation=cv2.INTER_NEAREST)
     to_working = factor / step
     hint = PageHint(dark_ink, window * to_working if window else None, fitted.height * to_working,
-                    page, gray.shape, factor, fitted.stroke * to_working if fitted.plausible(look.shape) else 0.0)
+                    page, gray.shape, factor, fitted.stroke * to_working if fitted.plausible(look.shape) else 0.0, canvas)
     return hint, ink if step == factor == 1.0 else None
 
 
@@ -1258,7 +1299,7 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
     # The look that counts uses a window fitted to the pen: a few stroke widths
     # wide, so shadows and stains wider than that stay part of the paper.
     if ink is None:
-        ink, _ = ink_map(gray, hint.dark_ink, window=hint.window, page=hint.page)
+        ink, _ = ink_map(gray, hint.dark_ink, window=hint.window, page=hint.page, canvas=hint.canvas)
     threshold = choose_threshold(ink)
     dark_ink = hint.dark_ink
     colour = colourfulness(image, gray.shape)

@@ -117,7 +117,8 @@ class Recognizer:
         self.last_hint = detection.hint
         digits, rejected = self._classify(detection)
         lines, out_of_size = set_apart_out_of_size(group_lines(digits))
-        lines, doubtful = set_apart_doubtful_lone(lines, self.min_confidence)
+        alone = not rejected and not out_of_size  # nothing else in the picture was looked at
+        lines, doubtful = set_apart_doubtful_lone(lines, self.min_confidence, height if alone else None)
         rejected += [digit.box for digit in out_of_size + doubtful]
         return Reading(source=source, width=width, height=height, lines=lines, rejected=rejected)
 

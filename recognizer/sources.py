@@ -117,7 +117,7 @@ def load_image(path: str | Path, page: int = 1, dpi: int = 150) -> np.ndarray:
     Pillow reads the header first, so an oversized image is refused before
     any pixel is decoded, a truncated file raises instead of returning grey
     padding, and a phone photo's EXIF rotation is applied. Transparent pixels
-    are laid on white paper.
+    are laid on white paper, or on black where what is drawn is light.
     """
     if page == 1 and Path(path).suffix.lower() not in MULTI_PAGE_SUFFIXES:
         return decode_image(path).image
@@ -183,6 +183,17 @@ def _decode(path: Path, min_side: int | None) -> Decoded:
         return Decoded(_to_array(upright), width, height)
 
 
+def _backing(rgba) -> tuple[int, int, int, int]:
+    """What a transparent picture is laid on: white paper, unless what is
+    drawn on it is light (white strokes exported from a drawing canvas, which
+    would vanish on white); then black."""
+    pixels = np.asarray(rgba, dtype=np.float32)
+    alpha = pixels[..., 3]
+    drawn = float(alpha.sum())
+    lightness = float((pixels[..., :3].mean(axis=2) * alpha).sum()) / drawn if drawn else 0.0
+    return (0, 0, 0, 255) if lightness > 127.5 else (255, 255, 255, 255)
+
+
 def _to_array(image) -> np.ndarray:
     import cv2
     from PIL import Image
@@ -196,8 +207,7 @@ def _to_array(image) -> np.ndarray:
         return np.asarray(image.convert("L"))
     if "A" in image.getbands() or "transparency" in image.info:
         rgba = image.convert("RGBA")
-        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(paper, rgba)
+        image = Image.alpha_composite(Image.new("RGBA", rgba.size, _backing(rgba)), rgba)
     rgb = np.asarray(image.convert("RGB"))
     # OpenCV's BGR order. (A NumPy copy of ``rgb[:, :, ::-1]`` took 15 ms for
     # an A4 scan at 150 dpi, twice the time of decoding it; this, under 1 ms.)

@@ -335,3 +335,22 @@ def test_a_large_jpeg_is_read_in_its_own_pixels_from_a_reduced_decode(recognizer
     x, y, w, h = reading.digits[0].box
     assert drawn.shape[:2] == image.shape[:2]
     assert (drawn[y // 2 + h // 4, x // 2 - 2 : x // 2 + 3] != image[y // 2 + h // 4, x // 2 - 2 : x // 2 + 3]).any()
+
+
+@pytest.mark.parametrize("side", [28, 112, 280])
+def test_a_digit_drawn_white_on_a_black_canvas_as_in_mnist_is_read(recognizer, side):
+    """MNIST's own style, and a drawing app's: a thick white digit filling a
+    flat black square. Closed over, the digit is a bright blob that looked
+    like a sheet of paper on a dark desk (so the black was read as ink), and
+    where its strokes cross, wider than the background window, the ink map
+    had holes. Black on white is read either way."""
+    from recognizer.synthetic import render_digit
+
+    for digit in (0, 2, 3, 5, 8):
+        glyph = render_digit(digit, 200, np.random.default_rng(digit), pen=0.16)  # MNIST's thick pen
+        canvas = np.zeros((280, 280), np.float32)
+        top, left = (280 - glyph.shape[0]) // 2, (280 - glyph.shape[1]) // 2
+        canvas[top : top + glyph.shape[0], left : left + glyph.shape[1]] = glyph
+        white_on_black = cv2.resize((255 * canvas).astype(np.uint8), (side, side), interpolation=cv2.INTER_AREA)
+        assert recognizer.read_array(white_on_black).numbers == [str(digit)], f"{digit} white on black"
+        assert recognizer.read_array(255 - white_on_black).numbers == [str(digit)], f"{digit} black on white"

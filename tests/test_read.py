@@ -78,3 +78,16 @@ def test_a_lone_digit_read_with_doubt_is_set_apart_but_one_in_a_number_is_not():
     # The bar rises with the least confidence asked for, and falls with it.
     assert set_apart_doubtful_lone(group_lines([lone_sure]), 0.95)[1] == [lone_sure]
     assert set_apart_doubtful_lone(group_lines([lone_doubtful]), 0.0)[1] == []
+
+
+def test_a_doubtful_digit_that_is_all_the_picture_holds_and_fills_it_is_kept():
+    """A drawing or tight crop of one digit is a picture of that digit: its
+    unsure reading is the answer, not a stray mark to hold back."""
+    drawn = Digit(Box(4, 4, 20, 20), 9, 0.78)  # in a 28x28 picture, as in MNIST
+    assert set_apart_doubtful_lone(group_lines([drawn]), 0.5, picture_height=28) == (group_lines([drawn]), [])
+    # Without the picture (something else in it was rejected), or small in it, it is doubted.
+    assert set_apart_doubtful_lone(group_lines([drawn]), 0.5)[1] == [drawn]
+    assert set_apart_doubtful_lone(group_lines([drawn]), 0.5, picture_height=200)[1] == [drawn]
+    # Two lone digits in one picture: neither is the picture's one subject.
+    other = Digit(Box(200, 4, 20, 20), 4, 0.7)  # far to the right: a number of its own
+    assert len(set_apart_doubtful_lone(group_lines([drawn, other]), 0.5, picture_height=28)[1]) == 2

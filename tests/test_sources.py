@@ -72,6 +72,15 @@ def test_transparent_background_becomes_white_paper(tmp_path):
     assert image[10, 10].tolist() == [0, 0, 0]
 
 
+def test_white_strokes_on_a_transparent_background_are_laid_on_black(tmp_path):
+    """A drawing canvas exported with white strokes: on white paper they would vanish."""
+    rgba = np.zeros((20, 20, 4), np.uint8)
+    rgba[5:15, 9:11] = (255, 255, 255, 255)
+    image = load_image(_write(tmp_path / "w.png", rgba))
+    assert image[0, 0].tolist() == [0, 0, 0]
+    assert image[10, 10].tolist() == [255, 255, 255]
+
+
 def test_sixteen_bit_scan_is_scaled_to_eight_bits(tmp_path):
     data = np.full((20, 20), 1000, np.uint16)
     data[5:15, 5:15] = 60000
