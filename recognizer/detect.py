@@ -36,7 +36,9 @@ PAPER_MIN_BRIGHTNESS = 120  # a sheet on a desk is at least this bright...
 SHEET_TAIL = 1.0  # ...with a tail of dark ink at least as long as its light tail
 BACKGROUND_KERNEL = 33  # the background window, in pixels of the small copy it is run on
 STROKE_WINDOW = 8  # the background window spans this many stroke widths...
-MIN_WINDOW = 24  # ...and at least this many pixels
+MIN_WINDOW = 24  # ...and at least this many pixels;
+THICK_PEN_WINDOW = 4  # strokes too thick for the first look's window: this many of their widths,
+THICK_PEN_SHARE = 0.2  # when no thicker than this share of the digit height (else a shadow or desk)
 NOISE_FLOOR = 10  # ink-map levels that are never ink
 FAINT_LEVEL = 0.6  # a second look for fainter marks, at this share of that threshold,
 MIN_FAINT_SEEDS = 12  # when at least this many pixels away from the strong marks reach it
@@ -339,9 +341,10 @@ def ink_map(gray: np.ndarray, dark_ink: bool, window: float | None = None,
     A morphological closing (opening on boards) wipes out every dark feature
     narrower than its window (the strokes) but keeps what is wider: shading,
     shadows, two-tone backgrounds. ``window`` (pixels) defaults to 1/8 of the
-    image, wide enough for any pen; ``detect`` narrows it to a few stroke
-    widths once it has seen the strokes, so a shadow band is not mistaken for
-    ink. On paper the ink is measured as a share of the local paper
+    image, wide enough for most pens (this first look also finds the sheet);
+    ``detect`` narrows it to a few stroke widths once it has seen the
+    strokes, so a shadow band is not mistaken for ink, or widens it, up to
+    half the image, for strokes broader than that. On paper the ink is measured as a share of the local paper
     brightness, so a digit in a shadow is as strong as one in the light; a
     desk around the sheet is masked out. Returns the ink map and the sheet
     mask found (or the ``page`` given, found with a wider window).
@@ -356,7 +359,8 @@ def ink_map(gray: np.ndarray, dark_ink: bool, window: float | None = None,
     if canvas is not None and not dark_ink:
         return cv2.subtract(gray, canvas), page
     longest = max(gray.shape)
-    window = longest / 8 if window is None else min(window, longest / 8)
+    first_look = window is None
+    window = longest / 8 if first_look else min(window, longest / 2)
     # Work on a copy small enough that the window is BACKGROUND_KERNEL pixels.
     factor = min(1.0, BACKGROUND_KERNEL / max(window, 1.0))
     small = gray if factor >= 1.0 else cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
@@ -364,7 +368,7 @@ def ink_map(gray: np.ndarray, dark_ink: bool, window: float | None = None,
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
     op = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
     background = cv2.morphologyEx(small, op, kernel, borderType=cv2.BORDER_REPLICATE)
-    if page is None and dark_ink and window >= longest / 8:
+    if page is None and dark_ink and first_look:
         sheet = _page_mask(background, small)
         if sheet is not None:
             page = cv2.resize(sheet.astype(np.uint8), gray.shape[::-1], interpolation=cv2.INTER_NEAREST)
@@ -1240,10 +1244,19 @@ def _learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.nd
     dark_ink = is_dark_ink(look)
     canvas = None if dark_ink else flat_level(look)
     ink, page = ink_map(look, dark_ink, canvas=canvas)
-    pen = measure_scale((ink >= choose_threshold(ink)).astype(np.uint8)).stroke
+    first = measure_scale((ink >= choose_threshold(ink)).astype(np.uint8))
+    pen = first.stroke
     window = None
     if pen > 0 and STROKE_WINDOW * pen < max(look.shape) / 8:
         window = max(STROKE_WINDOW * pen, MIN_WINDOW * step)
+    elif 0 < pen <= THICK_PEN_SHARE * first.height:
+        # Strokes so broad that the first look's window (1/8 of the picture)
+        # does not span them: a close-up of a digit in a broad marker, whose
+        # middle that window takes for paper, leaving holes (the pen, measured
+        # round the holes, is then too thin: a few of its widths cover it).
+        # A "pen" broader still for its marks' height is a shadow or the desk.
+        window = min(THICK_PEN_WINDOW * pen, max(look.shape) / 2)
+    if window:
         ink, _ = ink_map(look, dark_ink, window=window, page=page, canvas=canvas)
     fitted = measure_scale((ink >= choose_threshold(ink)).astype(np.uint8))
     # Working pixels per pixel of ``gray``, from the measures in ``gray``'s pixels.

@@ -166,24 +166,41 @@ class Recognizer:
         whose ink runs on into a rule at both ends is a box's side that rule
         removal left (a comb box's rules measured thinner than its sides): on
         the batch benchmark's 40 forms, all 13 false "1"s this rule made, and
-        none of its 39 true ones."""
+        none of its 39 true ones.
+
+        Bars side by side ("11" in 9711) back one another: a bar beside
+        digits and other such bars is a 1 once a digit stands beside it (each
+        bar taken as a 1 then backs the next). Bars beside bars only are 1s
+        only where no digit was read at all (a picture of "11"): on a page with
+        handwriting they were a printed "ff" or "ll" (form seed 98)."""
         candidates = detection.candidates
         read = [c.strength for c, (whole, *_) in zip(candidates, marks) if labels[whole.rows[0]] != NOT_A_DIGIT]
         page_ink = float(np.median(read)) if read else 0.0
-        for index, (whole, *_) in enumerate(marks):
-            row = whole.rows[0]
-            if labels[row] != NOT_A_DIGIT or probabilities[row, :NOT_A_DIGIT].argmax() != 1:
-                continue
-            if candidates[index].between_rules or not is_straight_stroke(candidates[index], detection):
-                continue  # a box's side left by rule removal runs from rule to rule
-            neighbours = row_neighbours(index, candidates)
-            if not neighbours and page_ink and not (
-                    1 / LONE_ONE_INK <= candidates[index].strength / page_ink <= LONE_ONE_INK):
-                continue
-            if all(labels[marks[k][0].rows[0]] != NOT_A_DIGIT
-                   and candidates[k].box.h >= 0.7 * candidates[index].box.h for k in neighbours):
+        bars = {index for index, (whole, *_) in enumerate(marks)
+                if labels[whole.rows[0]] == NOT_A_DIGIT and probabilities[whole.rows[0], :NOT_A_DIGIT].argmax() == 1
+                and not candidates[index].between_rules  # a box's side left by rule removal runs from rule to rule
+                and is_straight_stroke(candidates[index], detection)}
+        neighbours_of = {index: row_neighbours(index, candidates) for index in bars}
+        changed = True
+        while changed:
+            changed = False
+            for index in sorted(bars):
+                neighbours = neighbours_of[index]
+                digits = [k for k in neighbours if labels[marks[k][0].rows[0]] != NOT_A_DIGIT]
+                if any(k not in digits and k not in bars for k in neighbours):
+                    continue
+                if any(candidates[k].box.h < 0.7 * candidates[index].box.h for k in neighbours):
+                    continue
+                if neighbours and not digits and page_ink:
+                    continue  # bars among bars: printed "ll" or "ff" beside handwriting
+                if not neighbours and page_ink and not (
+                        1 / LONE_ONE_INK <= candidates[index].strength / page_ink <= LONE_ONE_INK):
+                    continue
+                row = marks[index][0].rows[0]
                 labels[row] = 1
                 probabilities[row, 1] = probabilities[row, :NOT_A_DIGIT].sum()
+                bars.discard(index)
+                changed = True
 
     @staticmethod
     def _keep_doubted_among_digits(detection: Detection, marks, probabilities: np.ndarray,

@@ -354,3 +354,44 @@ def test_a_digit_drawn_white_on_a_black_canvas_as_in_mnist_is_read(recognizer, s
         white_on_black = cv2.resize((255 * canvas).astype(np.uint8), (side, side), interpolation=cv2.INTER_AREA)
         assert recognizer.read_array(white_on_black).numbers == [str(digit)], f"{digit} white on black"
         assert recognizer.read_array(255 - white_on_black).numbers == [str(digit)], f"{digit} black on white"
+
+
+def _drawn_number(digits: str, height: int, pen: float, seed: int) -> np.ndarray:
+    """Black digits drawn side by side on a white 560x280 canvas (a drawing app's)."""
+    from recognizer.synthetic import render_digit
+
+    rng = np.random.default_rng(seed)
+    glyphs = [render_digit(int(d), height, rng, pen=pen) for d in digits]
+    canvas = np.zeros((280, 560), np.float32)
+    x = (560 - sum(g.shape[1] for g in glyphs) - height // 6 * (len(glyphs) - 1)) // 2
+    for glyph in glyphs:
+        y = (280 - glyph.shape[0]) // 2
+        canvas[y : y + glyph.shape[0], x : x + glyph.shape[1]] = glyph
+        x += glyph.shape[1] + height // 6
+    return 255 - (255 * canvas).astype(np.uint8)
+
+
+def test_bars_side_by_side_in_a_number_are_ones(recognizer):
+    """Two straight bars side by side in a number ("11" in 9711), each called
+    "not a digit" by the model: the digits beside them vouch for the first,
+    which then vouches for the second. Alone, "11" is read too."""
+    assert recognizer.read_array(_drawn_number("9711", 76, 0.15, 4)).numbers == ["9711"]
+    assert recognizer.read_array(_drawn_number("2011", 76, 0.15, 13)).numbers == ["2011"]
+    assert recognizer.read_array(_drawn_number("11", 76, 0.15, 4)).numbers == ["11"]
+
+
+def test_a_close_up_of_one_digit_in_a_broad_marker_is_read(recognizer):
+    """A digit filling most of a 480x640 photo, its strokes a fifth of its
+    height wide: broader than the first look's background window (1/8 of the
+    picture), which took their middles for paper and left holes in them."""
+    from recognizer.synthetic import render_digit
+
+    for digit, seed in ((1, 2), (6, 0), (6, 1)):
+        glyph = render_digit(digit, 448, np.random.default_rng(seed), pen=0.2)
+        yy, xx = np.mgrid[0:640, 0:480].astype(np.float32)
+        page = 215 - 40 * (xx / 480) - 20 * (yy / 640)  # lit from the left
+        y, x = (640 - glyph.shape[0]) // 2, (480 - glyph.shape[1]) // 2
+        page[y : y + glyph.shape[0], x : x + glyph.shape[1]] *= 1 - 0.8 * glyph
+        noisy = page + np.random.default_rng(seed).normal(0, 3, page.shape)
+        photo = np.clip(cv2.GaussianBlur(noisy, (0, 0), 1.0), 0, 255).astype(np.uint8)
+        assert recognizer.read_array(photo).numbers == [str(digit)], digit
