@@ -253,6 +253,29 @@ def test_the_sides_of_boxes_of_unequal_widths_all_go():
     assert cv2.countNonZero(cleaned) < 30  # every side and line gone
 
 
+def test_a_few_small_digits_on_a_whole_sheet_are_dark_ink(recognizer):
+    """A webcam's 640x480 view of a sheet holding four numbers 14 px tall: the
+    ink is too sparse to reach the 1 % tails of the grey levels, which are
+    then the paper's noise either way; the polarity was a coin toss (here,
+    chalk on a board, and nothing read)."""
+    from recognizer.synthetic import render_digit
+
+    rng = np.random.default_rng(0)
+    page = np.full((480 * 4, 640 * 4), 210.0)  # drawn at 4x, then shrunk as a camera would
+    numbers = ["8652", "0871", "0540", "4017"]
+    for row, number in enumerate(numbers):
+        x, y = 400 + 100 * row, 300 + 400 * row
+        for digit in number:
+            glyph = render_digit(int(digit), 56, rng, pen=0.1)
+            page[y : y + glyph.shape[0], x : x + glyph.shape[1]] *= 1 - 0.75 * glyph
+            x += glyph.shape[1] + 14
+    noisy = cv2.resize(page, (640, 480), interpolation=cv2.INTER_AREA) + rng.normal(0, 3, (480, 640))
+    frame = np.clip(noisy, 0, 255).astype(np.uint8)
+    assert is_dark_ink(frame)
+    assert recognizer.read_array(frame).numbers == numbers
+    assert not is_dark_ink(255 - frame)  # the same, as chalk on a board
+
+
 def test_a_sheet_on_a_darker_desk_filling_most_of_the_frame_is_dark_ink():
     page = make_page(["42", "7"], size=(300, 480), seed=3)
     desk = np.full((480, 900, 3), 70, np.uint8)
