@@ -395,3 +395,18 @@ def test_a_close_up_of_one_digit_in_a_broad_marker_is_read(recognizer):
         noisy = page + np.random.default_rng(seed).normal(0, 3, page.shape)
         photo = np.clip(cv2.GaussianBlur(noisy, (0, 0), 1.0), 0, 255).astype(np.uint8)
         assert recognizer.read_array(photo).numbers == [str(digit)], digit
+
+
+def test_a_lone_five_drawn_in_two_strokes_is_joined(recognizer):
+    """A 5 whose stem and flag were drawn apart from its bowl, alone in a
+    picture: the two pieces' rows overlap, so they join although the union is
+    far taller than the larger piece (the only "typical" height there is)."""
+    from recognizer.synthetic import render_digit
+
+    for pen in (0.025, 0.04):
+        glyph = render_digit(5, 280, np.random.default_rng(9), pen=pen)
+        canvas = np.zeros((400, 400), np.float32)
+        top, left = (400 - glyph.shape[0]) // 2, (400 - glyph.shape[1]) // 2
+        canvas[top : top + glyph.shape[0], left : left + glyph.shape[1]] = glyph
+        drawing = 255 - (255 * canvas).astype(np.uint8)
+        assert recognizer.read_array(drawing).numbers == ["5"], pen
