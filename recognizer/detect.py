@@ -362,9 +362,10 @@ def ink_map(gray: np.ndarray, dark_ink: bool, window: float | None = None,
     image, wide enough for most pens (this first look also finds the sheet);
     ``detect`` narrows it to a few stroke widths once it has seen the
     strokes, so a shadow band is not mistaken for ink, or widens it, up to
-    half the image, for strokes broader than that. On paper the ink is measured as a share of the local paper
-    brightness, so a digit in a shadow is as strong as one in the light; a
-    desk around the sheet is masked out. Returns the ink map and the sheet
+    half the image, for strokes broader than that. On paper the ink is
+    measured as a share of the local paper brightness, so a digit in a
+    shadow is as strong as one in the light; a desk around the sheet is
+    masked out. Returns the ink map and the sheet
     mask found (or the ``page`` given, found with a wider window).
 
     ``canvas``: the level of the flat canvas that light strokes were drawn
@@ -1031,8 +1032,8 @@ def _join_broken(cands: list[Candidate], typical_h: float) -> list[Candidate]:
     no other digits to set the height, and the larger piece sets it too low;
     digits one above the other in a column do not overlap so. (Over the
     scene benchmark's seeds 0-143 it left every digit read as it was, and
-    took 3 false marks off forms.) All pairs are tested at once with NumPy; pieces join in
-    rounds until nothing changes.
+    took 3 false marks off forms.) All pairs are tested at once with NumPy;
+    pieces join in rounds until nothing changes.
     """
     for _ in range(4):
         if len(cands) < 2:
