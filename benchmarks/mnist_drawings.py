@@ -27,6 +27,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from recognizer.classify import load_classifier  # noqa: E402
+from recognizer.errors import RecognizerError  # noqa: E402
 from recognizer.mnist import load_mnist  # noqa: E402
 from recognizer.pipeline import Recognizer  # noqa: E402
 
@@ -50,7 +51,10 @@ def main() -> None:
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "mnist"), help="MNIST folder")
     parser.add_argument("--count", type=int, default=1000, help="the first COUNT test digits")
     args = parser.parse_args()
-    images, labels = load_mnist(args.data, "test")
+    try:
+        images, labels = load_mnist(args.data, "test")
+    except RecognizerError as exc:
+        sys.exit(f"mnist_drawings: {exc}")
     images, labels = images[: args.count], labels[: args.count]
     recognizer = Recognizer(load_classifier())
     print(f"{len(images)} MNIST test digits, each read as a picture of its own")
