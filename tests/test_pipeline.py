@@ -337,6 +337,14 @@ def test_a_large_jpeg_is_read_in_its_own_pixels_from_a_reduced_decode(recognizer
     assert (drawn[y // 2 + h // 4, x // 2 - 2 : x // 2 + 3] != image[y // 2 + h // 4, x // 2 - 2 : x // 2 + 3]).any()
 
 
+def _centred(glyph: np.ndarray, side: int) -> np.ndarray:
+    """A rendered digit (ink 0..1) in the middle of an empty ``side`` x ``side`` canvas."""
+    canvas = np.zeros((side, side), np.float32)
+    top, left = (side - glyph.shape[0]) // 2, (side - glyph.shape[1]) // 2
+    canvas[top : top + glyph.shape[0], left : left + glyph.shape[1]] = glyph
+    return canvas
+
+
 @pytest.mark.parametrize("side", [28, 112, 280])
 def test_a_digit_drawn_white_on_a_black_canvas_as_in_mnist_is_read(recognizer, side):
     """MNIST's own style, and a drawing app's: a thick white digit filling a
@@ -348,9 +356,7 @@ def test_a_digit_drawn_white_on_a_black_canvas_as_in_mnist_is_read(recognizer, s
 
     for digit in (0, 2, 3, 5, 8):
         glyph = render_digit(digit, 200, np.random.default_rng(digit), pen=0.16)  # MNIST's thick pen
-        canvas = np.zeros((280, 280), np.float32)
-        top, left = (280 - glyph.shape[0]) // 2, (280 - glyph.shape[1]) // 2
-        canvas[top : top + glyph.shape[0], left : left + glyph.shape[1]] = glyph
+        canvas = _centred(glyph, 280)
         white_on_black = cv2.resize((255 * canvas).astype(np.uint8), (side, side), interpolation=cv2.INTER_AREA)
         assert recognizer.read_array(white_on_black).numbers == [str(digit)], f"{digit} white on black"
         assert recognizer.read_array(255 - white_on_black).numbers == [str(digit)], f"{digit} black on white"
@@ -405,8 +411,5 @@ def test_a_lone_five_drawn_in_two_strokes_is_joined(recognizer):
 
     for pen in (0.025, 0.04):
         glyph = render_digit(5, 280, np.random.default_rng(9), pen=pen)
-        canvas = np.zeros((400, 400), np.float32)
-        top, left = (400 - glyph.shape[0]) // 2, (400 - glyph.shape[1]) // 2
-        canvas[top : top + glyph.shape[0], left : left + glyph.shape[1]] = glyph
-        drawing = 255 - (255 * canvas).astype(np.uint8)
+        drawing = 255 - (255 * _centred(glyph, 400)).astype(np.uint8)
         assert recognizer.read_array(drawing).numbers == ["5"], pen
