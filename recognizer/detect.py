@@ -240,6 +240,16 @@ def is_dark_ink(gray: np.ndarray) -> bool:
     return (mid - low) >= SHEET_TAIL * (high - mid)
 
 
+def _level_and_noise(values: np.ndarray) -> tuple[int, float]:
+    """The median level of uint8 ``values`` (the paper's, where paper is most
+    of them) and how far from it a value must lie to stand out of the noise:
+    six robust standard deviations (1.4826 median absolute deviations), and
+    never under ``NOISE_FLOOR``."""
+    (median,) = _histogram_percentiles(values, (50,))
+    (spread,) = _histogram_percentiles(cv2.absdiff(values, median), (50,))
+    return median, max(NOISE_FLOOR, 6.0 * 1.4826 * float(spread))
+
+
 def _sparse_ink_is_dark(gray: np.ndarray) -> bool:
     """The polarity of a page whose marks are too few to reach even the 1 %
     tails of its shrunken copy (a few small digits on a webcam's view of a
@@ -248,9 +258,7 @@ def _sparse_ink_is_dark(gray: np.ndarray) -> bool:
     (beyond six times its noise) outnumber those far lighter when the ink is
     dark. No scene of the benchmark comes here: its tails are 18 levels and
     more."""
-    (median,) = _histogram_percentiles(gray, (50,))
-    (spread,) = _histogram_percentiles(cv2.absdiff(gray, median), (50,))
-    far = max(NOISE_FLOOR, 6.0 * 1.4826 * float(spread))
+    median, far = _level_and_noise(gray)
     darker = int(np.count_nonzero(gray < median - far))
     lighter = int(np.count_nonzero(gray > median + far))
     return darker >= lighter
@@ -463,9 +471,7 @@ def choose_threshold(ink: np.ndarray) -> float:
     everything.
     """
     sample = ink[::2, ::2] if ink.size > 100_000 else ink
-    (centre,) = _histogram_percentiles(sample, (50,))
-    (spread,) = _histogram_percentiles(cv2.absdiff(sample, centre), (50,))
-    floor = max(NOISE_FLOOR, 6.0 * 1.4826 * float(spread))
+    _, floor = _level_and_noise(sample)
     marked = sample[sample > floor]
     if marked.size < 20:
         return float(max(floor, 255))
