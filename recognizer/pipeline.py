@@ -19,9 +19,10 @@ from recognizer.detect import (WORK_MAX_SIDE, Candidate, Detection, PageHint, de
                                row_neighbours, runs_side_by_side)
 from recognizer.errors import RecognizerError
 from recognizer.normalise import normalise
+from recognizer.punctuation import Separators, date_slashes, lean, small_separators
 from recognizer.read import group_lines, set_apart_doubtful_lone, set_apart_out_of_size
 from recognizer.sources import Decoded, decode_image, iter_pages
-from recognizer.types import Box, Digit, Reading
+from recognizer.types import Box, Digit, Line, Reading
 
 NOT_A_DIGIT = 10  # the model's eleventh class, when it has one
 MIN_CONFIDENCE = 0.5  # below this a mark is reported as not read
@@ -35,6 +36,26 @@ MARKS_PER_DIGIT = 3  # ...with at most one in this many read as a digit is a pri
 PRINTED_MARKS_PER_DIGIT = 2  # or one in this many when all its marks are inked alike,
 PRINT_INK_SPREAD = 1.03  # within this factor (print's ink is even; a pen's varies)
 CLOCKWISE = {1: cv2.ROTATE_90_CLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_COUNTERCLOCKWISE}  # by quarter turns
+
+
+def _group(digits: list[Digit], marks: list[Candidate], detection: Detection) -> list[Line]:
+    """The digits grouped into numbers, with the separators written between
+    them; a mark read as a digit and taken as a separator (a comma read 1)
+    is no digit of its own."""
+    separators = Separators(detection.ink, marks, detection.hint.pen if detection.hint else 0.0)
+    index = {id(digit): k for k, digit in enumerate(digits)}
+
+    def between(a: Digit, b: Digit) -> str:
+        return separators.between(index[id(a)], index[id(b)])
+
+    def used(digit: Digit) -> bool:
+        return index[id(digit)] in separators.used
+
+    lines = [small_separators(line, between, used) if len(line.digits) >= 3 else line
+             for line in group_lines(digits, between)]
+    lines = [line for line in lines if not all(used(digit) for digit in line.digits)]
+    return [date_slashes(line, [lean(marks[index[id(digit)]]) if digit.label == 1 else None for digit in line.digits])
+            if len(line.digits) >= 5 else line for line in lines]
 
 
 @dataclass
@@ -115,8 +136,8 @@ class Recognizer:
             return Reading(source=source, width=width, height=height, error=exc.message)
         detection.scale *= width / image.shape[1]  # file pixels per working pixel
         self.last_hint = detection.hint
-        digits, rejected = self._classify(detection)
-        lines, out_of_size = set_apart_out_of_size(group_lines(digits))
+        digits, rejected, marks = self._classify(detection)
+        lines, out_of_size = set_apart_out_of_size(_group(digits, marks, detection))
         alone = not rejected and not out_of_size  # nothing else in the picture was looked at
         lines, doubtful = set_apart_doubtful_lone(lines, self.min_confidence, height if alone else None)
         rejected += [digit.box for digit in out_of_size + doubtful]
@@ -274,8 +295,9 @@ class Recognizer:
                 for index in as_digits:
                     confidences[chosen[index].rows] = 0.0
 
-    def _classify(self, detection: Detection) -> tuple[list[Digit], list[Box]]:
-        """Read every mark; return the digits and the boxes of marks rejected."""
+    def _classify(self, detection: Detection) -> tuple[list[Digit], list[Box], list[Candidate]]:
+        """Read every mark; return the digits, the boxes of marks rejected, and
+        each digit's mark (its ink, at working scale)."""
         crops: list[np.ndarray] = []
         marks: list[list[_Hypothesis]] = []
         for candidate in detection.candidates:
@@ -287,7 +309,7 @@ class Recognizer:
                 hypotheses.append(_Hypothesis(pieces, rows))
             marks.append(hypotheses)
         if not crops:
-            return [], []
+            return [], [], []
         probabilities = self.classifier.predict(np.stack(crops))
         labels = probabilities.argmax(axis=1)
         self._restore_twos_bases(detection, marks, probabilities, labels)
@@ -310,12 +332,13 @@ class Recognizer:
             chosen.append(best)
         self._reject_letters_in_words(detection, chosen, labels, confidences)
 
-        digits, rejected = [], []
+        digits, rejected, pieces = [], [], []
         for best in chosen:
             for piece, row in zip(best.pieces, best.rows):
                 box = piece.box.scaled(detection.scale)
                 if confidences[row] >= self.min_confidence:
                     digits.append(Digit(box, int(labels[row]), float(confidences[row])))
+                    pieces.append(piece)
                 else:
                     rejected.append(box)
-        return digits, rejected
+        return digits, rejected, pieces

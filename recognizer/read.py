@@ -20,6 +20,8 @@ from collections.abc import Callable
 
 from recognizer.types import Digit, Line
 
+Between = Callable[[Digit, Digit], str]  # the separator written between two neighbouring digits
+
 ROW_TOLERANCE = 0.55  # centres this many digit heights apart are still level
 NUMBER_GAP = 1.0  # a gap must be this many digit heights to separate numbers...
 SPACING_RATIO = 2.0  # ...and this many times the row's usual gap,
@@ -40,7 +42,11 @@ def group_rows(digits: list[Digit]) -> list[list[Digit]]:
     for digit in sorted(digits, key=lambda d: (d.box.x, d.box.y)):
         best, best_distance = None, None
         for row in rows:
+            # The row's last mark of about this digit's size: a comma read as
+            # a 1 hangs low, and the next digit must still find the row.
             last = row[-1]
+            if last.box.h <= UNDERSIZED * digit.box.h:
+                last = next((d for d in reversed(row) if d.box.h > UNDERSIZED * digit.box.h), last)
             if not _level(last, digit):
                 continue
             distance = abs(last.box.centre[1] - digit.box.centre[1])
@@ -54,24 +60,36 @@ def group_rows(digits: list[Digit]) -> list[list[Digit]]:
     return rows
 
 
-def split_numbers(row: list[Digit]) -> list[Line]:
+def split_numbers(row: list[Digit], between: Between | None = None) -> list[Line]:
+    """A row -> its numbers. ``between(a, b)``: the separator written between
+    neighbouring digits (``recognizer.punctuation``), "" for none. A gap that
+    holds one never splits, unless it is wider than ``ALWAYS_SPLIT_GAP``:
+    a dash between two groups of digits ("07-11") joins them."""
     height = float(statistics.median([d.box.h for d in row]))
     gaps = [max(0, b.box.x - a.box.right) for a, b in zip(row, row[1:])]
     usual = float(statistics.median(gaps)) if gaps else 0.0
-    numbers, current = [], [row[0]]
+    numbers, current, separators = [], [row[0]], []
     for previous, digit, gap in zip(row, row[1:], gaps):
-        wide = gap > NUMBER_GAP * height and gap > SPACING_RATIO * usual
+        mark = between(previous, digit) if between and gap <= ALWAYS_SPLIT_GAP * height else ""
+        wide = gap > NUMBER_GAP * height and gap > SPACING_RATIO * usual and not mark
         if wide or gap > ALWAYS_SPLIT_GAP * height:
-            numbers.append(Line(tuple(current)))
-            current = []
+            numbers.append(_line(current, separators))
+            current, separators = [], []
+        else:
+            separators.append(mark)
         current.append(digit)
-    numbers.append(Line(tuple(current)))
+    numbers.append(_line(current, separators))
     return numbers
 
 
-def group_lines(digits: list[Digit]) -> list[Line]:
-    """Digits in any order -> numbers in reading order (top to bottom, left to right)."""
-    return [number for row in group_rows(digits) for number in split_numbers(row)]
+def _line(digits: list[Digit], separators: list[str]) -> Line:
+    return Line(tuple(digits), tuple(separators) if any(separators) else ())
+
+
+def group_lines(digits: list[Digit], between: Between | None = None) -> list[Line]:
+    """Digits in any order -> numbers in reading order (top to bottom, left to
+    right); ``between`` as for ``split_numbers``."""
+    return [number for row in group_rows(digits) for number in split_numbers(row, between)]
 
 
 def set_apart_out_of_size(lines: list[Line]) -> tuple[list[Line], list[Digit]]:

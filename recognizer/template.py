@@ -135,16 +135,28 @@ def quarter_turns(transform: np.ndarray | None, otherwise: int = 0) -> int:
 
 
 def read_fields(reading: Reading, transform: np.ndarray, template: Template) -> dict[str, str]:
-    """The digits whose centre falls in each field (in reference coordinates), left to right."""
-    found: dict[str, list[tuple[float, int]]] = {name: [] for name in template.fields}
-    for digit in reading.digits:
-        cx, cy = digit.box.centre
-        rx, ry = transform @ np.float32([cx, cy, 1.0])
-        for name, field in template.fields.items():
-            if field.x <= rx < field.right and field.y <= ry < field.bottom:
-                found[name].append((float(rx), digit.label))
-                break
-    return {name: "".join(str(label) for _, label in sorted(items)) for name, items in found.items()}
+    """The digits whose centre falls in each field (in reference coordinates),
+    left to right, with the separators written between them ("12/05/2024")."""
+    found: dict[str, list[tuple[float, int, int]]] = {name: [] for name in template.fields}
+    for number, line in enumerate(reading.lines):
+        for place, digit in enumerate(line.digits):
+            cx, cy = digit.box.centre
+            rx, ry = transform @ np.float32([cx, cy, 1.0])
+            for name, field in template.fields.items():
+                if field.x <= rx < field.right and field.y <= ry < field.bottom:
+                    found[name].append((float(rx), number, place))
+                    break
+    values = {}
+    for name, items in found.items():
+        items.sort()
+        text = ""
+        for (_, number, place), previous in zip(items, [None, *items[:-1]]):
+            line = reading.lines[number]
+            if previous is not None and previous[1:] == (number, place - 1) and line.separators:
+                text += line.separators[place - 1]  # written between these two digits of one number
+            text += str(line.digits[place].label)
+        values[name] = text
+    return values
 
 
 def draw_template(template: Template, image: np.ndarray | None = None, transform: np.ndarray | None = None,

@@ -8,6 +8,7 @@ write; their ``to_dict`` forms are the stable JSON contract.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import NamedTuple
 
 
@@ -68,15 +69,27 @@ class Digit:
         return {"label": self.label, "confidence": round(self.confidence, 3), "box": list(self.box)}
 
 
+SEPARATORS = ".,:-/"  # what may stand between a number's digits: 3.14, 1,250, 12:30, 07-11, 12/05/2024
+
+
 @dataclass(frozen=True)
 class Line:
-    """A number: digits on one row that are written close together."""
+    """A number: digits on one row that are written close together, and the
+    separators written between them (a decimal point, a date's slashes)."""
 
     digits: tuple[Digit, ...]
+    separators: tuple[str, ...] = ()  # one per gap between digits ("" for none), or none at all
 
     @property
     def text(self) -> str:
-        return "".join(str(d.label) for d in self.digits)
+        if not self.separators:
+            return "".join(str(d.label) for d in self.digits)
+        return str(self.digits[0].label) + "".join(
+            mark + str(d.label) for mark, d in zip(self.separators, self.digits[1:]))
+
+    def with_boxes(self, move: Callable[[Box], Box]) -> "Line":
+        """The same number with each digit's box moved by ``move``."""
+        return Line(tuple(Digit(move(d.box), d.label, d.confidence) for d in self.digits), self.separators)
 
     @property
     def box(self) -> Box:
@@ -115,8 +128,7 @@ class Reading:
         if not self.width or width == self.width:
             return self
         factor = width / self.width
-        lines = [Line(tuple(Digit(d.box.scaled(factor), d.label, d.confidence) for d in line.digits))
-                 for line in self.lines]
+        lines = [line.with_boxes(lambda box: box.scaled(factor)) for line in self.lines]
         return Reading(self.source, width, height, lines, self.error, [box.scaled(factor) for box in self.rejected])
 
     def turned_back(self, turns: int) -> "Reading":
@@ -131,7 +143,7 @@ class Reading:
         def back(box: Box) -> Box:
             return box.turned_back(turns, width, height)
 
-        lines = [Line(tuple(Digit(back(d.box), d.label, d.confidence) for d in line.digits)) for line in self.lines]
+        lines = [line.with_boxes(back) for line in self.lines]
         return Reading(self.source, width, height, lines, self.error, [back(box) for box in self.rejected])
 
     def to_dict(self) -> dict:

@@ -413,3 +413,45 @@ def test_a_lone_five_drawn_in_two_strokes_is_joined(recognizer):
         glyph = render_digit(5, 280, np.random.default_rng(9), pen=pen)
         drawing = 255 - (255 * _centred(glyph, 400)).astype(np.uint8)
         assert recognizer.read_array(drawing).numbers == ["5"], pen
+
+
+def _written(text: str, height: int = 60, pen: float = 0.09, seed: int = 0) -> np.ndarray:
+    """A number with its separators (. , : - /) written in black on white."""
+    from recognizer.synthetic import render_digit
+
+    rng = np.random.default_rng(seed)
+    canvas = np.zeros((3 * height, 80 + height * len(text)), np.float32)
+    x, base, thick = 30, 2 * height, max(2, int(pen * height))
+    for ch in text:
+        if ch.isdigit():
+            glyph = render_digit(int(ch), height, rng, pen=pen)
+            canvas[base - glyph.shape[0] : base, x : x + glyph.shape[1]] = glyph
+            x += glyph.shape[1] + height // 6
+        elif ch == ".":
+            cv2.circle(canvas, (x + thick, base - thick), thick, 1.0, -1, cv2.LINE_AA)
+            x += height // 3
+        elif ch == ",":
+            cv2.line(canvas, (x + thick, base - thick), (x, base + height // 5), 1.0, thick, cv2.LINE_AA)
+            x += height // 3
+        elif ch == ":":
+            for y in (base - thick, base - height // 2):
+                cv2.circle(canvas, (x + thick, y), thick, 1.0, -1, cv2.LINE_AA)
+            x += height // 3
+        elif ch == "-":
+            cv2.line(canvas, (x, base - height // 2), (x + 2 * height // 5, base - height // 2), 1.0, thick,
+                     cv2.LINE_AA)
+            x += 3 * height // 5
+        elif ch == "/":
+            cv2.line(canvas, (x + height // 2, base - height), (x, base), 1.0, thick, cv2.LINE_AA)
+            x += 2 * height // 3
+    return 255 - (255 * canvas[:, : x + 30]).astype(np.uint8)
+
+
+@pytest.mark.parametrize("text", ["3.14", "12.50", "1,250", "12:30", "07-35", "12/05/2024", "2024-11-22"])
+def test_separators_written_between_digits_are_read(recognizer, text):
+    """A decimal point, a thousands comma, a time's colon, a date's dashes or
+    slashes: left out, "3.14" read 314 and "12/05/2024" read 1210512024 (the
+    slashes as 1s). The digits are the number's digits and no more."""
+    reading = recognizer.read_array(_written(text))
+    assert reading.numbers == [text]
+    assert "".join(str(d.label) for d in reading.digits) == "".join(ch for ch in text if ch.isdigit())

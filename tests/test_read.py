@@ -1,5 +1,5 @@
 from recognizer.read import group_lines, set_apart_doubtful_lone, set_apart_out_of_size
-from recognizer.types import Box, Digit
+from recognizer.types import Box, Digit, Reading
 
 
 def _digits(spec):
@@ -91,3 +91,29 @@ def test_a_doubtful_digit_that_is_all_the_picture_holds_and_fills_it_is_kept():
     # Two lone digits in one picture: neither is the picture's one subject.
     other = Digit(Box(200, 4, 20, 20), 4, 0.7)  # far to the right: a number of its own
     assert len(set_apart_doubtful_lone(group_lines([drawn, other]), 0.5, picture_height=28)[1]) == 2
+
+
+def test_a_gap_holding_a_separator_does_not_split_the_number():
+    # "07-11": the dash widens the gap to 1.5 digit heights, three times the usual.
+    digits = _digits([(0, 0, 0), (7, 25, 0), (1, 105, 0), (1, 130, 0)])
+    assert [line.text for line in group_lines(digits)] == ["07", "11"]
+
+    def between(a, b):
+        return "-" if (a.label, b.label) == (7, 1) else ""
+
+    lines = group_lines(digits, between)
+    assert [line.text for line in lines] == ["07-11"]
+    assert lines[0].separators == ("", "-", "")
+    assert lines[0].to_dict()["text"] == "07-11"
+    # The separators stay with the number when its boxes are moved.
+    reading = Reading("page.png", 200, 100, lines)
+    assert reading.scaled_to(100, 50).numbers == ["07-11"]
+    assert reading.turned_back(1).numbers == ["07-11"]
+
+
+def test_a_comma_read_as_a_small_1_hanging_low_does_not_break_the_row():
+    # The 1 of "2,317" is a third as tall and hangs below the row: the 3 still
+    # finds the row through the 2, and the comma stays in the row to be judged.
+    digits = _digits([(2, 0, 4), (3, 40, -2), (1, 65, -2), (7, 90, -2)])
+    digits.append(Digit(Box(24, 36, 6, 14), 1, 0.9))  # level with the 2, not with the 3
+    assert [line.text for line in group_lines(digits)] == ["21317"]

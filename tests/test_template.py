@@ -57,3 +57,20 @@ def test_without_a_reference_pages_are_taken_as_they_are(tmp_path):
     (tmp_path / "form.json").write_text(json.dumps({"fields": FIELDS}))
     transform = Aligner(load_template(tmp_path / "form.json")).to_reference(_blank())
     assert np.array_equal(transform, np.float32([[1, 0, 0], [0, 1, 0]]))
+
+
+def test_a_field_keeps_the_separators_written_between_its_digits():
+    """A date field reads "12/05/2024", not 12052024; digits of two numbers
+    that fall in one field are joined without inventing a separator."""
+    from recognizer.template import Template, read_fields
+    from recognizer.types import Box, Digit, Line, Reading
+
+    def digits(text: str, x: int, y: int) -> tuple[Digit, ...]:
+        return tuple(Digit(Box(x + 30 * k, y, 20, 40), int(ch), 0.99) for k, ch in enumerate(text))
+
+    date = Line(digits("12052024", 160, 130), ("", "/", "", "/", "", "", ""))
+    amount = [Line(digits("30", 160, 430)), Line(digits("5", 260, 430))]  # "30" and "5" in one field
+    template = Template(Path("form.json"), {name: Box(*box) for name, box in FIELDS.items()})
+    reading = Reading("page.png", 1100, 900, [date, *amount])
+    assert read_fields(reading, np.float32([[1, 0, 0], [0, 1, 0]]), template) == {
+        "date": "12/05/2024", "amount": "305", "code": ""}
