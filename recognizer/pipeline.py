@@ -29,6 +29,7 @@ MIN_CONFIDENCE = 0.5  # below this a mark is reported as not read
 CUT_MIN_CONFIDENCE = 0.8  # every piece of a cut must read at least this well, and on average as well as the whole
 DOUBTED_NOT_A_DIGIT = 0.85  # a mark among digits, called "not a digit" with less than this...
 CONTEXT_DIGIT_SHARE = 0.8  # ...and read as one digit with this share of the digit classes, is that digit
+SEPARATOR_WIDTH, SEPARATOR_HEIGHT = 0.3, 0.75  # a mark this narrow and short for a bar beside it is no neighbour
 LONE_ONE_INK = 1.25  # a lone bar is a "1" only when inked within this factor of the page's digits
 BASE_TWO = 0.99  # a 7 standing on a rule that reads 2 this surely with the rule put back under it is a 2
 WORD_MARKS = 4  # a run of at least this many marks side by side...
@@ -36,6 +37,14 @@ MARKS_PER_DIGIT = 3  # ...with at most one in this many read as a digit is a pri
 PRINTED_MARKS_PER_DIGIT = 2  # or one in this many when all its marks are inked alike,
 PRINT_INK_SPREAD = 1.03  # within this factor (print's ink is even; a pen's varies)
 CLOCKWISE = {1: cv2.ROTATE_90_CLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_COUNTERCLOCKWISE}  # by quarter turns
+
+
+def _separator_sized(mark: Candidate, bar: Candidate, label: int) -> bool:
+    """A mark called "not a digit" beside a bar that is narrow and short for it,
+    as a colon or a comma is: no neighbour to vouch for or against the bar
+    being a 1 (the "1" of "10:10" stands beside a colon)."""
+    return (label == NOT_A_DIGIT and mark.box.w <= SEPARATOR_WIDTH * bar.box.h
+            and mark.box.h <= SEPARATOR_HEIGHT * bar.box.h)
 
 
 def _group(digits: list[Digit], marks: list[Candidate], detection: Detection) -> list[Line]:
@@ -201,7 +210,9 @@ class Recognizer:
                 if labels[whole.rows[0]] == NOT_A_DIGIT and probabilities[whole.rows[0], :NOT_A_DIGIT].argmax() == 1
                 and not candidates[index].between_rules  # a box's side left by rule removal runs from rule to rule
                 and is_straight_stroke(candidates[index], detection)}
-        neighbours_of = {index: row_neighbours(index, candidates) for index in bars}
+        neighbours_of = {index: [k for k in row_neighbours(index, candidates)
+                                 if not _separator_sized(candidates[k], candidates[index], labels[marks[k][0].rows[0]])]
+                         for index in bars}
         changed = True
         while changed:
             changed = False

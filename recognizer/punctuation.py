@@ -1,22 +1,23 @@
-"""The marks written between a number's digits: 3.14, 1,250, 12:30, 07-11.
+"""The marks written between a number's digits: 3.14, 1,250, 12:30, 07-11, 12/05/2024.
 
-Left out, they change what a number says: "3.14" read as 314, "07-11" as 711
-(a dash is too small to be a mark the detector keeps). The model cannot help:
-it sees each mark scaled to 20 pixels, and a dot, a comma and a dash are
-dropped as specks long before it. They are told by their size and place
-against the two digits they stand between, on the ink map, in the gap
-between those digits only:
+Left out, they change what a number says: "3.14" read as 314, "07-11" as
+0711, and a date's slashes as 1s (1210512024). The model cannot help: a
+point, a colon's dots and a dash are dropped as specks before it sees
+them, and a comma or a slash alone is a 1 to it. The marks are told by
+their size and place against the two digits they stand between, on the ink
+map, in the gap between those digits only (``Separators``):
 
-- a dot: a round blob at least a pen wide and at most ``DOT_SIZE`` of the
-  digit height, low in the row;
-- a comma: a short upright stroke in the lower part of the row, reaching
-  the baseline or below it;
-- a colon: two dots one above the other;
+- a point: a round blob at least a pen wide and at most ``DOT_SIZE`` of the
+  digit height, low in the row and not below it;
+- a comma: a short mark in the lower part of the row that hangs below the
+  baseline (``small_separators`` takes one out of the row it joined as a 1);
+- a colon: a point with a dot above it;
 - a dash: a short flat stroke across the middle of the row.
 
 Anything else in the gap that is not part of a digit (a speck, a rule
 running through, a stroke that leaves the gap) leaves the gap as it was: no
-separator is better than a wrong one.
+separator is better than a wrong one. Slashes are read from the date they
+cut a number into (``date_slashes``).
 """
 
 from __future__ import annotations

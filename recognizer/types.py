@@ -7,8 +7,8 @@ write; their ``to_dict`` forms are the stable JSON contract.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 
@@ -67,9 +67,6 @@ class Digit:
 
     def to_dict(self) -> dict:
         return {"label": self.label, "confidence": round(self.confidence, 3), "box": list(self.box)}
-
-
-SEPARATORS = ".,:-/"  # what may stand between a number's digits: 3.14, 1,250, 12:30, 07-11, 12/05/2024
 
 
 @dataclass(frozen=True)
