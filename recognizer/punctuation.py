@@ -200,17 +200,16 @@ def date_slashes(line: Line, leans: list[float | None]) -> Line:
     digits = line.digits
     if len(digits) < 5 or any(line.separators):
         return line
-    bars = [k for k in range(1, len(digits) - 1) if digits[k].label == 1 and (leans[k] or 0.0) >= SLASH_LEAN]
+    bars = {k: value for k, value in enumerate(leans)
+            if 0 < k < len(digits) - 1 and digits[k].label == 1 and value is not None and value >= SLASH_LEAN}
+    text = "".join(str(digit.label) for digit in digits)
     fits = []
     for first, second in combinations(bars, 2):
-        lean_first, lean_second = leans[first], leans[second]
-        assert lean_first is not None and lean_second is not None
-        if abs(lean_first - lean_second) > SLASH_ALIKE:
+        if abs(bars[first] - bars[second]) > SLASH_ALIKE:
             continue
         others = [value for k, value in enumerate(leans) if value is not None and k not in (first, second)]
-        if any(value > min(lean_first, lean_second) - SLASH_LEAN_OVER for value in others):
+        if any(value > min(bars[first], bars[second]) - SLASH_LEAN_OVER for value in others):
             continue  # the writer's own 1s lean as much: no telling them apart
-        text = "".join(str(digit.label) for digit in digits)
         groups = [text[:first], text[first + 1 : second], text[second + 1 :]]
         if all(groups) and _is_date(groups):
             fits.append((first, second))
