@@ -108,13 +108,16 @@ def read_job(job: Job, options: BatchOptions) -> list[dict]:
     recognizer, template, aligner = _worker_state(options)
     records = []
     given = options.turn // 90
-    registered: list[np.ndarray | None] = [None]  # the page being read: its transform to the reference
+    # The page being read: its transform to the reference, and the quarter turns that stand it up.
+    registered: tuple[np.ndarray | None, int] = (None, given)
 
     def upright(decoded: Decoded) -> int:
         """How the page lies, from its registration (kept for its fields):
         a feeder takes pages in sideways or upside down."""
-        registered[0] = aligner.to_reference(decoded.image, decoded.width / decoded.image.shape[1])
-        return quarter_turns(registered[0], given)
+        nonlocal registered
+        transform = aligner.to_reference(decoded.image, decoded.width / decoded.image.shape[1])
+        registered = (transform, quarter_turns(transform, given))
+        return registered[1]
 
     pages = recognizer.read_pages(job.source, options.dpi, job.skip, given if template is None else upright)
     for page, reading, decoded in pages:
@@ -124,10 +127,10 @@ def read_job(job: Job, options: BatchOptions) -> list[dict]:
         image = decoded.image
         file_scale = decoded.width / image.shape[1]  # above 1 for a reduced decode
         record = {**reading.to_dict(), "page": page}
-        transform = registered[0] if template is not None else None
+        transform, turns = registered if template is not None else (None, given)
         if template is not None:
             record["aligned"] = transform is not None
-            record["turned"] = 90 * quarter_turns(transform, given)
+            record["turned"] = 90 * turns
             record["fields"] = read_fields(reading, transform, template) if transform is not None else \
                 {name: "" for name in template.fields}
         if options.annotate:
