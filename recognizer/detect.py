@@ -79,7 +79,8 @@ FINE_PRINT = 0.5  # ...and this share of the pen's width: print
 JOIN_OVERLAP = 0.25  # a piece joins a mark it overlaps in x by this share of the narrower
 CUT_OFF_RATIO = 6  # a mark touching the border of an image this many times its size is cut off
 CUT_MIN_ASPECT = 0.9  # marks at least this wide for their height may be touching digits
-CUT_MIN_PIECE_HEIGHT = 0.6  # each piece of a cut stands this tall against the mark
+CUT_MIN_PIECE_HEIGHT = 0.75  # each piece of a cut stands this tall against the mark
+CUT_MAX_LEAN = 0.3  # a cut's line runs at most this share of the mark's height aside from top to bottom
 RUN_GAP = 0.6  # marks less than this many heights apart are side by side, in one run (a word, a number)
 
 
@@ -90,7 +91,7 @@ class Candidate:
     box: Box  # working-scale pixels
     mask: np.ndarray  # bool [h, w]: the pixels of this mark inside its box
     strength: float  # typical ink level of the mark (ink-map units)
-    parts: list["Candidate"] = field(default_factory=list)  # a cut into digits, if too wide for one
+    cuts: list[list["Candidate"]] = field(default_factory=list)  # ways to cut it into touching digits
     between_rules: bool = False  # its ink runs on into a rule above it and one below (a box's side, if a bar)
     on_rule: "Candidate | None" = None  # its ink runs on into a rule below: the mark with that rule's ink under it
 
@@ -1077,50 +1078,75 @@ def _join_broken(cands: list[Candidate], typical_h: float) -> list[Candidate]:
 
 
 def _propose_cuts(cands: list[Candidate], typical_h: float) -> None:
-    """Give marks that may be two or more touching digits a proposed cut.
+    """Give marks that may be two or more touching digits proposed cuts.
 
-    The cut is only a proposal: the pipeline reads the mark both whole and
-    cut, and keeps the cut only when every piece reads as a digit.
+    A cut is only a proposal: the pipeline reads the mark whole and each of
+    its cuts, and keeps the surest cut whose every piece reads as a digit.
+    Every mark at least ``CUT_MIN_ASPECT`` as wide as tall is offered a cut
+    in two, and a wider one also the cut into as many pieces as its width
+    holds digits (two broad digits can be as wide as three narrow ones).
     """
     for c in cands:
         b = c.box
         if b.w >= CUT_MIN_ASPECT * b.h and b.h >= 0.6 * typical_h:
-            pieces = max(2, int(round(b.w / (0.7 * b.h))))
-            c.parts = _cut(c, pieces)
+            counts = sorted({2, max(2, int(round(b.w / (0.7 * b.h))))})
+            c.cuts = [pieces for pieces in (_cut(c, count) for count in counts) if pieces]
 
 
-def _runs(column: np.ndarray) -> int:
-    """How many separate strokes cross a column of a mask."""
-    return int(np.count_nonzero(np.diff(column.astype(np.int8)) == 1) + column[0])
+def _cut_lines(mask: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every straight line from the mark's top row to its bottom row that
+    starts and ends in columns ``lo`` to ``hi - 1`` and leans at most
+    ``CUT_MAX_LEAN`` of the mark's height: its column in each row [lines, h],
+    the ink pixels it crosses and the strokes it crosses (separate runs of ink
+    along it)."""
+    height = mask.shape[0]
+    columns = np.arange(lo, hi)
+    lean = int(CUT_MAX_LEAN * height)
+    top, bottom = np.meshgrid(columns, columns, indexing="ij")
+    keep = np.abs(bottom - top) <= lean
+    top, bottom = top[keep], bottom[keep]
+    rows = np.arange(height)
+    along = np.rint(top[:, None] + (bottom - top)[:, None] * rows[None, :] / max(height - 1, 1)).astype(np.int64)
+    ink = mask[rows[None, :], along]
+    starts = np.count_nonzero(np.diff(ink.astype(np.int8), axis=1) == 1, axis=1) + ink[:, 0]
+    return along, np.count_nonzero(ink, axis=1), starts
 
 
 def _cut(c: Candidate, pieces: int) -> list[Candidate]:
-    """Cut ``c`` where a single thin stroke joins digits, near even spacing.
+    """Cut ``c`` into ``pieces`` along straight lines (upright or leaning)
+    where a single thin stroke joins digits, each near its even share of the
+    width; [] where no such cut exists.
 
-    Touching digits are joined by one stroke (a tail, a bar); a digit split
-    down its middle is crossed by two or three. Each piece must also stand
-    nearly as tall as the mark, or the "cut" only sheds a flourish (the tail
-    of a flat 2).
+    Touching digits are joined by one stroke (a tail, a bar), and one digit
+    may lean over the other (a 7's stem beside a 3): the cut is the line
+    near its place that crosses the least ink, crossing at most one stroke.
+    A digit split down its middle is crossed by two or three strokes. Each
+    piece must also stand nearly as tall as the mark (``CUT_MIN_PIECE_HEIGHT``),
+    or the "cut" only sheds a flourish (the tail of a flat 2) or parts the
+    two loops of a leaning 8 along its slant.
     """
     b = c.box
-    column_ink = c.mask.sum(axis=0).astype(np.float32)
-    half_window = max(1, b.w // (2 * pieces))
+    mask = c.mask
     cuts, start = [], 0
     for k in range(1, pieces):
-        centre = int(round(k * b.w / pieces))
-        lo, hi = max(start + 2, centre - half_window), min(b.w - 2, centre + half_window)
+        centre = k * b.w / pieces
+        lo = max(start + 2, int(round(centre - 0.5 * b.w / pieces)))
+        hi = min(b.w - 2, int(round(centre + 0.5 * b.w / pieces)) + 1)
         if hi <= lo:
             return []
-        single = [x for x in range(lo, hi) if _runs(c.mask[:, x]) <= 1]
-        if not single:
+        along, crossed, strokes = _cut_lines(mask, lo, hi)
+        fine = np.flatnonzero(strokes <= 1)
+        if fine.size == 0:
             return []
-        start = min(single, key=lambda x: column_ink[x])
-        cuts.append(start)
+        middle = along[fine].mean(axis=1)
+        best = fine[np.lexsort((np.abs(middle - centre), crossed[fine]))[0]]
+        cuts.append(along[best])
+        start = int(along[best].max())  # the next cut lies wholly right of this one
     result = []
-    edges = [0, *cuts, b.w]
+    columns = np.arange(b.w)[None, :]
+    edges = [np.zeros(b.h, np.int64), *cuts, np.full(b.h, b.w, np.int64)]
     for left, right in zip(edges[:-1], edges[1:]):
-        part = np.zeros_like(c.mask)
-        part[:, left:right] = c.mask[:, left:right]
+        part = mask & (columns >= left[:, None]) & (columns < right[:, None])
         rows, cols = np.nonzero(part)
         if rows.size < 12:
             return []

@@ -52,7 +52,7 @@ def crops_from_scene(scene) -> tuple[list[np.ndarray], list[int]]:
     marks = []
     for candidate in detection.candidates:
         marks.append(candidate)
-        marks.extend(candidate.parts)  # a cut's pieces are read too
+        marks.extend(piece for cut in candidate.cuts for piece in cut)  # a cut's pieces are read too
     boxes = [_padded(m.box.scaled(detection.scale)) for m in marks]
     labels = [NOT_A_DIGIT] * len(marks)
     for i, j in match(boxes, [_padded(b) for b in scene.boxes]):

@@ -26,7 +26,8 @@ from recognizer.types import Box, Digit, Line, Reading
 
 NOT_A_DIGIT = 10  # the model's eleventh class, when it has one
 MIN_CONFIDENCE = 0.5  # below this a mark is reported as not read
-CUT_MIN_CONFIDENCE = 0.8  # every piece of a cut must read at least this well, and on average as well as the whole
+CUT_MIN_CONFIDENCE = 0.8  # every piece of a cut must read at least this well...
+CUT_MARGIN = 0.02  # ...and on average no less surely than the whole, give or take this
 DOUBTED_NOT_A_DIGIT = 0.85  # a mark among digits, called "not a digit" with less than this...
 CONTEXT_DIGIT_SHARE = 0.8  # ...and read as one digit with this share of the digit classes, is that digit
 SEPARATOR_WIDTH, SEPARATOR_HEIGHT = 0.3, 0.75  # a mark this narrow and short for a bar beside it is no neighbour
@@ -312,7 +313,7 @@ class Recognizer:
         crops: list[np.ndarray] = []
         marks: list[list[_Hypothesis]] = []
         for candidate in detection.candidates:
-            options = [[candidate]] + ([candidate.parts] if candidate.parts else [])
+            options = [[candidate], *candidate.cuts]
             hypotheses = []
             for pieces in options:
                 rows = list(range(len(crops), len(crops) + len(pieces)))
@@ -332,14 +333,16 @@ class Recognizer:
 
         chosen = []
         for whole, *cuts in marks:
-            best = whole
+            best, bar = whole, confidences[whole.rows[0]] - CUT_MARGIN
             for cut in cuts:
                 pieces = confidences[cut.rows]
                 # A whole digit cut in two can read as two digits nearly as
                 # surely (a 6 as "1" and "0" at 0.94, itself at 1.00): the cut
-                # must read at least as surely as the whole.
-                if pieces.min() >= CUT_MIN_CONFIDENCE and pieces.mean() >= confidences[whole.rows[0]]:
-                    best = cut
+                # must read about as surely as the whole, and the surest cut
+                # wins. "About": two touching digits often read whole as one
+                # at 0.99 or more too (a "77" as 7), their pieces no surer.
+                if pieces.min() >= CUT_MIN_CONFIDENCE and pieces.mean() >= bar:
+                    best, bar = cut, float(pieces.mean())
             chosen.append(best)
         self._reject_letters_in_words(detection, chosen, labels, confidences)
 

@@ -51,6 +51,23 @@ def touching_pair(first: int = 4, second: int = 7):
     return np.clip(paper, 0, 255).astype(np.uint8), (60, x + b.shape[1])
 
 
+def overlapping_pair(first: int, second: int, overlap: int, seed: int):
+    """A grey image of two stroke-drawn digits 80 px tall, the second drawn
+    ``overlap`` pixels into the first's box: their ink touches or crosses."""
+    import numpy as np
+
+    from recognizer.synthetic import render_digit
+
+    rng = np.random.default_rng(seed)
+    a, b = render_digit(first, 80, rng, pen=0.1), render_digit(second, 80, rng, pen=0.1)
+    paper = np.full((160, 300), 230.0)
+    paper[40 : 40 + a.shape[0], 60 : 60 + a.shape[1]] -= 180 * a
+    x = 60 + a.shape[1] - overlap
+    region = paper[40 : 40 + b.shape[0], x : x + b.shape[1]]
+    np.minimum(region, 230 - 180 * b, out=region)
+    return np.clip(paper, 0, 255).astype(np.uint8)
+
+
 def two_on_a_rule(pen: tuple[int, int, int], rule: tuple[int, int, int]):
     """A BGR page: a 2 drawn with a 2 px pen, its base along a 2 px rule. In
     black on the black rule, the base goes with the rule, and what is left of

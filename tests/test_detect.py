@@ -3,9 +3,11 @@ import numpy as np
 import pytest
 
 from conftest import iou, touching_pair, two_on_a_rule
-from recognizer.detect import _components, _median_along, detect, is_dark_ink, label_components, measure_scale
+from recognizer.detect import (Candidate, _components, _cut, _median_along, detect, is_dark_ink, label_components,
+                               measure_scale)
 from recognizer.errors import RecognizerError
 from recognizer.synthetic import make_page
+from recognizer.types import Box
 
 
 def _recall(found, truth):
@@ -116,9 +118,41 @@ def test_two_touching_digits_get_a_proposed_cut():
     assert cv2.connectedComponents((image < 140).astype(np.uint8))[0] == 2  # background + one mark
     detection = detect(image)
     assert len(detection.candidates) == 1
-    cut = [part.box.scaled(detection.scale) for part in detection.candidates[0].parts]
+    cut = [part.box.scaled(detection.scale) for part in detection.candidates[0].cuts[0]]
     assert len(cut) == 2
     assert abs(cut[0].x - left) <= detection.scale and abs(cut[1].right - right) <= detection.scale
+
+
+def _mark(mask: np.ndarray) -> Candidate:
+    """The ink of ``mask`` as one mark, boxed tight."""
+    rows, cols = np.nonzero(mask)
+    mask = mask[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1].astype(bool)
+    return Candidate(Box(0, 0, mask.shape[1], mask.shape[0]), mask, 200.0)
+
+
+def test_leaning_digits_that_touch_are_cut_on_a_slant():
+    """Two strokes leaning side by side (two 1s), joined by a bar: an upright
+    cut that crosses one stroke only leaves the top of one stroke with the
+    other; a cut leaning with them parts them whole."""
+    mask = np.zeros((44, 40), np.uint8)
+    cv2.line(mask, (4, 40), (18, 3), 1, 4)
+    cv2.line(mask, (18, 40), (32, 3), 1, 4)
+    cv2.line(mask, (10, 22), (26, 22), 1, 3)  # the join
+    mark = _mark(mask)
+    pieces = _cut(mark, 2)
+    assert len(pieces) == 2
+    assert all(piece.box.h == mark.box.h for piece in pieces)  # each stroke whole, top to bottom
+    assert pieces[0].box.x == 0 and pieces[1].box.right == mark.box.w
+
+
+def test_a_leaning_8_is_not_cut_between_its_loops():
+    """An 8 written on a slant: a cut along the slant crosses only its waist
+    and parts it into its two loops, each only about 0.7 as tall as the 8."""
+    mask = np.zeros((60, 60), np.uint8)
+    cv2.ellipse(mask, (14, 40), (8, 13), 20, 0, 360, 1, 3)
+    cv2.ellipse(mask, (27, 23), (8, 13), 20, 0, 360, 1, 3)
+    assert cv2.connectedComponents(mask)[0] == 2  # one mark
+    assert _cut(_mark(mask), 2) == []
 
 
 def test_rules_go_but_a_stroke_crossing_them_stays_whole():

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import iou, touching_pair, two_on_a_rule
+from conftest import iou, overlapping_pair, touching_pair, two_on_a_rule
 from recognizer.pipeline import Recognizer
 from recognizer.synthetic import make_page
 
@@ -80,6 +80,15 @@ def test_blank_image_is_an_error_reading(recognizer):
 def test_touching_digits_are_read_as_two(recognizer):
     image, _ = touching_pair(4, 7)
     assert recognizer.read_array(image).numbers == ["47"]
+
+
+@pytest.mark.parametrize("first, second, overlap, seed", [(4, 4, 8, 0), (7, 7, 4, 1), (8, 6, 8, 2), (0, 3, 8, 2)])
+def test_digits_running_into_each_other_are_read_as_two(recognizer, first, second, overlap, seed):
+    """Each pair is one mark, which the model reads whole as one digit, and
+    surely (a "44" as a 4): cut apart, it reads as the two."""
+    image = overlapping_pair(first, second, overlap, seed)
+    assert cv2.connectedComponents((image < 140).astype(np.uint8))[0] == 2  # background + one mark
+    assert recognizer.read_array(image).numbers == [f"{first}{second}"]
 
 
 class WholeOrPieces:
