@@ -50,6 +50,7 @@ KINDS = {
     "long_ones": lambda rng: "".join(rng.choice(list("111234567890"), int(rng.integers(6, 10)))),
     # The worst case for slashes: numbers shaped like a date, with 1s where its slashes would be.
     "date_like": lambda rng: f"{rng.integers(1, 29)}1{rng.integers(1, 13):02d}1{rng.integers(0, 100):02d}",
+    "negative": lambda rng: "-" + _digits(rng, int(rng.integers(1, 5))),
 }
 
 

@@ -9,7 +9,7 @@ mark read 7 stands on a rule (``Recognizer._restore_twos_bases``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -50,8 +50,8 @@ def _separator_sized(mark: Candidate, bar: Candidate, label: int) -> bool:
 
 def _group(digits: list[Digit], marks: list[Candidate], detection: Detection) -> list[Line]:
     """The digits grouped into numbers, with the separators written between
-    them; a mark read as a digit and taken as a separator (a comma read 1)
-    is no digit of its own."""
+    them and a minus before them; a mark read as a digit and taken as a
+    separator (a comma read 1) is no digit of its own."""
     separators = Separators(detection.ink, marks, detection.hint.pen if detection.hint else 0.0)
     index = {id(digit): k for k, digit in enumerate(digits)}
 
@@ -64,8 +64,9 @@ def _group(digits: list[Digit], marks: list[Candidate], detection: Detection) ->
     lines = [small_separators(line, between, used) if len(line.digits) >= 3 else line
              for line in group_lines(digits, between)]
     lines = [line for line in lines if not all(used(digit) for digit in line.digits)]
-    return [date_slashes(line, [lean(marks[index[id(digit)]]) if digit.label == 1 else None for digit in line.digits])
-            if len(line.digits) >= 5 else line for line in lines]
+    lines = [date_slashes(line, [lean(marks[index[id(digit)]]) if digit.label == 1 else None for digit in line.digits])
+             if len(line.digits) >= 5 else line for line in lines]
+    return [replace(line, sign=separators.before(index[id(line.digits[0])])) for line in lines]
 
 
 @dataclass

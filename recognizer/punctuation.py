@@ -12,7 +12,8 @@ map, in the gap between those digits only (``Separators``):
 - a comma: a short mark in the lower part of the row that hangs below the
   baseline (``small_separators`` takes one out of the row it joined as a 1);
 - a colon: a point with a dot above it;
-- a dash: a short flat stroke across the middle of the row.
+- a dash: a short flat stroke across the middle of the row; before a
+  number's first digit, with nothing else there, a minus (``Separators.before``).
 
 Anything else in the gap that is not part of a digit (a speck, a rule
 running through, a stroke that leaves the gap) leaves the gap as it was: no
@@ -52,6 +53,8 @@ SLASH_LEAN = 16.0  # degrees: a date's slashes lean at least this far,
 SLASH_ALIKE = 12.0  # within this of each other,
 SLASH_LEAN_OVER = 5.0  # and this much more than the number's straight 1s
 PAD = 0.15  # digit heights: the gap is looked at this far into each digit's box
+SIGN_REACH = 1.2  # digit heights: a minus is looked for this far left of a number's first digit,
+SIGN_LENGTH = 1.0  # and is at most this long
 REACH_BELOW = 0.5  # ...and this far below the row (a comma's tail)
 
 
@@ -108,40 +111,64 @@ class Separators:
         pad = PAD * height
         x0, x1 = max(0, int(left.box.right - pad)), min(self.ink.shape[1], int(right.box.x + pad) + 1)
         y0, y1 = max(0, int(top - pad)), min(self.ink.shape[0], int(base + REACH_BELOW * height) + 1)
-        if x1 - x0 < 3 or y1 - y0 < 3:
-            return ""
-        faintest = min(left.strength, right.strength)
-        ink = self.ink[y0:y1, x0:x1]
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(
-            (ink >= max(1.0, LEVEL_SHARE * faintest)).astype(np.uint8), connectivity=8)
-        if count == 1:
-            return ""
-        owners = self._owner_map()[y0:y1, x0:x1]
-        of_pair = (owners == left_index + 1) | (owners == right_index + 1)
-        in_pair = np.bincount(labels[of_pair], minlength=count) > 0  # ink of one of the two digits
-        speck = max(2, int((0.5 * self.pen) ** 2))
-        shapes, taken = [], set()
-        for label in range(1, count):
-            x, y, w, h, area = (int(v) for v in stats[label])
-            if in_pair[label] or area <= speck:
-                continue  # part of one of the two digits, or a speck of noise
-            if x == 0 or y == 0 or x + w == x1 - x0 or y + h == y1 - y0:
-                return ""  # something that runs out of the gap: a rule, a stroke, another mark
-            own = labels == label
-            if float(ink[own].max()) < INK_SHARE * faintest:
-                return ""  # far fainter than the digits: a stain, not a written mark
-            box = Box(x + x0, y + y0, w, h)
-            shape = _shape(box, area, height, top, self.pen)
-            if shape is None:
-                return ""
-            shapes.append((shape, box))
-            owner = int(owners[own].max())  # a mark read as a digit (a comma read 1) that this ink is
-            if owner:
-                taken.add(owner - 1)
+        shapes, taken = self._shapes((x0, y0, x1, y1), (left_index, right_index), height, top)
         separator = _separator(shapes, height)
         if separator:
             self.used |= taken
         return separator
+
+    def before(self, index: int) -> str:
+        """The sign written before mark ``index``, the first digit of a
+        number: "-" for a minus (a dash across the middle of the row within
+        ``SIGN_REACH`` digit heights of it, and nothing else there), else "".
+        A minus is not used up: a number's first digit is no separator."""
+        first = self.marks[index]
+        height, top = float(first.box.h), float(first.box.y)
+        pad = PAD * height
+        x0, x1 = max(0, int(first.box.x - SIGN_REACH * height)), min(self.ink.shape[1], int(first.box.x + pad) + 1)
+        y0, y1 = max(0, int(top - pad)), min(self.ink.shape[0], int(first.box.bottom + pad) + 1)
+        shapes, _ = self._shapes((x0, y0, x1, y1), (index,), height, top)
+        return "-" if [shape for shape, _ in shapes] == ["-"] and shapes[0][1].w <= SIGN_LENGTH * height else ""
+
+    def _shapes(self, window: tuple[int, int, int, int], beside: tuple[int, ...], height: float,
+                top: float) -> tuple[list[tuple[str, Box]], set[int]]:
+        """The shapes (see ``_shape``) and boxes of the marks in ``window``
+        (x0, y0, x1, y1 on the ink map) that are no part of the digits
+        ``beside``, and the indices of the marks read as digits that they
+        are (a comma read 1); none when any mark there is no separator's
+        shape, runs out of the window or is far fainter than those digits."""
+        x0, y0, x1, y1 = window
+        if x1 - x0 < 3 or y1 - y0 < 3:
+            return [], set()
+        faintest = min(self.marks[k].strength for k in beside)
+        ink = self.ink[y0:y1, x0:x1]
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(
+            (ink >= max(1.0, LEVEL_SHARE * faintest)).astype(np.uint8), connectivity=8)
+        if count == 1:
+            return [], set()
+        owners = self._owner_map()[y0:y1, x0:x1]
+        of_digits = np.isin(owners, [k + 1 for k in beside])
+        in_digits = np.bincount(labels[of_digits], minlength=count) > 0  # ink of one of the digits
+        speck = max(2, int((0.5 * self.pen) ** 2))
+        shapes, taken = [], set()
+        for label in range(1, count):
+            x, y, w, h, area = (int(v) for v in stats[label])
+            if in_digits[label] or area <= speck:
+                continue  # part of one of the digits, or a speck of noise
+            if x == 0 or y == 0 or x + w == x1 - x0 or y + h == y1 - y0:
+                return [], set()  # something that runs out of the window: a rule, a stroke, another mark
+            own = labels == label
+            if float(ink[own].max()) < INK_SHARE * faintest:
+                return [], set()  # far fainter than the digits: a stain, not a written mark
+            box = Box(x + x0, y + y0, w, h)
+            shape = _shape(box, area, height, top, self.pen)
+            if shape is None:
+                return [], set()
+            shapes.append((shape, box))
+            owner = int(owners[own].max())  # a mark read as a digit (a comma read 1) that this ink is
+            if owner:
+                taken.add(owner - 1)
+        return shapes, taken
 
 
 def _separator(shapes: list[tuple[str, Box]], height: float) -> str:

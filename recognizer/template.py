@@ -136,7 +136,8 @@ def quarter_turns(transform: np.ndarray | None, otherwise: int = 0) -> int:
 
 def read_fields(reading: Reading, transform: np.ndarray, template: Template) -> dict[str, str]:
     """The digits whose centre falls in each field (in reference coordinates),
-    left to right, with the separators written between them ("12/05/2024")."""
+    left to right, with the separators written between them ("12/05/2024")
+    and the minus before the number that starts the field ("-40")."""
     found: dict[str, list[tuple[float, int, int]]] = {name: [] for name in template.fields}
     for number, line in enumerate(reading.lines):
         for place, digit in enumerate(line.digits):
@@ -154,6 +155,8 @@ def read_fields(reading: Reading, transform: np.ndarray, template: Template) -> 
             line = reading.lines[number]
             if previous is not None and previous[1:] == (number, place - 1) and line.separators:
                 text += line.separators[place - 1]  # written between these two digits of one number
+            if place == 0 and previous is None:
+                text += line.sign  # a minus before the number that starts the field
             text += str(line.digits[place].label)
         values[name] = text
     return values

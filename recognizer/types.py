@@ -71,22 +71,24 @@ class Digit:
 
 @dataclass(frozen=True)
 class Line:
-    """A number: digits on one row that are written close together, and the
-    separators written between them (a decimal point, a date's slashes)."""
+    """A number: digits on one row that are written close together, the
+    separators written between them (a decimal point, a date's slashes) and
+    a minus written before them."""
 
     digits: tuple[Digit, ...]
     separators: tuple[str, ...] = ()  # one per gap between digits ("" for none), or none at all
+    sign: str = ""  # "-" when a minus is written before the first digit
 
     @property
     def text(self) -> str:
         if not self.separators:
-            return "".join(str(d.label) for d in self.digits)
-        return str(self.digits[0].label) + "".join(
+            return self.sign + "".join(str(d.label) for d in self.digits)
+        return self.sign + str(self.digits[0].label) + "".join(
             mark + str(d.label) for mark, d in zip(self.separators, self.digits[1:]))
 
     def with_boxes(self, move: Callable[[Box], Box]) -> "Line":
         """The same number with each digit's box moved by ``move``."""
-        return Line(tuple(Digit(move(d.box), d.label, d.confidence) for d in self.digits), self.separators)
+        return Line(tuple(Digit(move(d.box), d.label, d.confidence) for d in self.digits), self.separators, self.sign)
 
     @property
     def box(self) -> Box:

@@ -466,6 +466,15 @@ def test_separators_written_between_digits_are_read(recognizer, text):
     assert "".join(str(d.label) for d in reading.digits) == "".join(ch for ch in text if ch.isdigit())
 
 
+@pytest.mark.parametrize("text", ["-42", "-7", "-3.5"])
+def test_a_minus_written_before_a_number_is_read(recognizer, text):
+    """Left out, "-42" reads 42: the value changes sign. The dash is no
+    digit: the number's digits are its digits and no more."""
+    reading = recognizer.read_array(_written(text))
+    assert reading.numbers == [text]
+    assert "".join(str(d.label) for d in reading.digits) == "".join(ch for ch in text if ch.isdigit())
+
+
 @pytest.mark.parametrize("text", ["10:10", "19:19", "11:42"])
 def test_a_1_beside_a_colon_is_still_a_1(recognizer, text):
     """A bar the model calls "not a digit" is a 1 when digits vouch for it; a

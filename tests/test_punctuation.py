@@ -59,6 +59,36 @@ def test_marks_that_touch_leave_no_gap_to_look_in():
     assert Separators(ink, marks, pen=4.0).between(0, 1) == ""
 
 
+def _before_with(draw) -> str:
+    """The sign found before a filled digit box (the row: y 30-70; the digit:
+    x 60-76), with ``draw(ink)`` drawn on its left."""
+    ink = np.zeros((120, 100), np.uint8)
+    x, y, w, h = RIGHT
+    ink[y : y + h, x : x + w] = 255
+    draw(ink)
+    return Separators(ink, [_mark(ink, RIGHT)], pen=4.0).before(0)
+
+
+@pytest.mark.parametrize("draw, sign", [
+    (lambda ink: cv2.line(ink, (36, 50), (52, 50), 255, 4), "-"),
+    (lambda ink: cv2.line(ink, (36, 52), (52, 48), 255, 4), "-"),  # a little askew
+    (lambda ink: None, ""),
+    (lambda ink: cv2.line(ink, (36, 69), (52, 69), 255, 4), ""),  # low: an underscore
+    (lambda ink: cv2.circle(ink, (48, 66), 3, 255, -1), ""),  # a point
+    (lambda ink: cv2.line(ink, (0, 50), (52, 50), 255, 4), ""),  # a stroke from further left
+    (lambda ink: (cv2.line(ink, (36, 50), (52, 50), 255, 4), cv2.circle(ink, (44, 38), 3, 255, -1)), ""),  # with a dot
+    (lambda ink: cv2.line(ink, (44, 40), (52, 60), 255, 4), ""),  # a tick
+], ids=["minus", "askew", "nothing", "underscore", "point", "long stroke", "division sign", "tick"])
+def test_a_minus_before_a_number_is_a_flat_dash_across_its_middle_and_nothing_else(draw, sign):
+    assert _before_with(draw) == sign
+
+
+def test_a_lines_text_holds_its_sign_and_keeps_it_when_moved():
+    line = Line((Digit(Box(0, 0, 10, 20), 4, 0.9), Digit(Box(12, 0, 10, 20), 2, 0.9)), sign="-")
+    assert line.text == "-42"
+    assert line.with_boxes(lambda box: box.scaled(2.0)).text == "-42"
+
+
 def _row(text: str) -> Line:
     return Line(tuple(Digit(Box(30 * k, 0, 20, 40), int(ch), 0.99) for k, ch in enumerate(text)))
 

@@ -61,7 +61,8 @@ def test_without_a_reference_pages_are_taken_as_they_are(tmp_path):
 
 def test_a_field_keeps_the_separators_written_between_its_digits():
     """A date field reads "12/05/2024", not 12052024; digits of two numbers
-    that fall in one field are joined without inventing a separator."""
+    that fall in one field are joined without inventing a separator; an
+    amount keeps its minus."""
     from recognizer.template import Template, read_fields
     from recognizer.types import Box, Digit, Line, Reading
 
@@ -74,3 +75,5 @@ def test_a_field_keeps_the_separators_written_between_its_digits():
     reading = Reading("page.png", 1100, 900, [date, *amount])
     assert read_fields(reading, np.float32([[1, 0, 0], [0, 1, 0]]), template) == {
         "date": "12/05/2024", "amount": "305", "code": ""}
+    negative = Reading("page.png", 1100, 900, [date, Line(digits("40", 160, 430), sign="-")])
+    assert read_fields(negative, np.float32([[1, 0, 0], [0, 1, 0]]), template)["amount"] == "-40"
