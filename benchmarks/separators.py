@@ -1,4 +1,4 @@
-"""Numbers written with separators: dates, decimals, amounts, times.
+"""Numbers written with separators: dates, decimals, amounts, times, and a minus before them.
 
     python benchmarks/separators.py [--numbers 40] [--kinds date,short_date,...]
 
@@ -12,7 +12,7 @@ kind, the numbers read exactly (separators included) and those whose digits
 were read right whatever the separators. "plain", "ones", "long_ones"
 (numbers full of 1s, some of them leaning) and "date_like" (numbers shaped
 like a date, with 1s where its slashes would stand) count the separators
-invented where none was written.
+invented where none was written; "negative" numbers have a dash before them.
 """
 
 from __future__ import annotations
