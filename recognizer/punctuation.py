@@ -146,8 +146,13 @@ class Separators:
             (ink >= max(1.0, LEVEL_SHARE * faintest)).astype(np.uint8), connectivity=8)
         if count == 1:
             return [], set()
-        owners = self._owner_map()[y0:y1, x0:x1]
-        of_digits = np.isin(owners, [k + 1 for k in beside])
+        of_digits = np.zeros(ink.shape, bool)
+        for k in beside:  # the digits' own pixels in the window
+            x, y, w, h = self.marks[k].box
+            left, top_, right, bottom = max(x, x0), max(y, y0), min(x + w, x1), min(y + h, y1)
+            if left < right and top_ < bottom:
+                of_digits[top_ - y0 : bottom - y0, left - x0 : right - x0] |= \
+                    self.marks[k].mask[top_ - y : bottom - y, left - x : right - x]
         in_digits = np.bincount(labels[of_digits], minlength=count) > 0  # ink of one of the digits
         speck = max(2, int((0.5 * self.pen) ** 2))
         shapes, taken = [], set()
@@ -165,7 +170,7 @@ class Separators:
             if shape is None:
                 return [], set()
             shapes.append((shape, box))
-            owner = int(owners[own].max())  # a mark read as a digit (a comma read 1) that this ink is
+            owner = int(self._owner_map()[y0:y1, x0:x1][own].max())  # a mark read as a digit (a comma read 1)
             if owner:
                 taken.add(owner - 1)
         return shapes, taken
