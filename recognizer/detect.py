@@ -49,6 +49,7 @@ CANVAS_FLAT = 0.5  # a "desk" with this share of its pixels at one grey level is
 SHEET_FILL = 0.9  # ...and a bright shape on it that fills less of its bounding rectangle is strokes, not a page
 SHEET_EDGE_MARGIN = 7  # pixels: a mark this close to the sheet's edge touches it
 SHEET_EDGE_STEP = 0.18  # the sheet's edge: a 3x3 neighbourhood spanning this share of its light
+BORDER_STRIP = 0.25  # a mark along the picture's border for this share of its side is desk or shadow, not writing
 LINE_MIN_LENGTH = 40  # pixels: rules are straight runs at least this long...
 RULE_LENGTH = 2.5  # ...and this many digit heights
 RULE_AXIS_TOLERANCE = 12.0  # degrees: rules run within this of horizontal or vertical...
@@ -1285,6 +1286,47 @@ def _tall_group_height(cands: list[Candidate], typical_h: float) -> float:
     return float(np.median(alike)) if len(alike) >= TALL_GROUP else 0.0
 
 
+def _border_strips(core: np.ndarray) -> np.ndarray | None:
+    """The marks of ``core`` that run along the picture's border for at least
+    ``BORDER_STRIP`` of its side, and a margin round them: strips of desk or
+    shadow at the picture's edge that the sheet's mask left in; None if none."""
+    marked = label_components(core)
+    height, width = core.shape
+    x, y, w, h = marked.boxes.T
+    along = (((x == 0) | (x + w == width)) & (h >= BORDER_STRIP * height)) | (
+        ((y == 0) | (y + h == height)) & (w >= BORDER_STRIP * width))
+    along[0] = False
+    if not along.any():
+        return None
+    strips = along[marked.labels].astype(np.uint8)
+    return cv2.dilate(strips, np.ones((SHEET_EDGE_MARGIN, SHEET_EDGE_MARGIN), np.uint8)).astype(bool)
+
+
+def _measure(ink: np.ndarray, page: np.ndarray | None) -> tuple[Scale, np.ndarray, np.ndarray | None]:
+    """The pen and digit height of the marks that reach ``ink``'s threshold,
+    with the ink map and sheet mask they were measured on.
+
+    Desk or shadow left in along the picture's border by the sheet's mask
+    (``page``; None: no desk found) can be the darkest "ink" there is, setting
+    a threshold that no handwriting reaches: when the measures are absurd,
+    such strips (``_border_strips``) are taken off the sheet and the marks
+    measured again; kept if that makes sense of them.
+    """
+    core = (ink >= choose_threshold(ink)).astype(np.uint8)
+    found = measure_scale(core)
+    if found.plausible(ink.shape):
+        return found, ink, page
+    strips = _border_strips(core)
+    if strips is None:
+        return found, ink, page
+    on_sheet = ~strips if page is None else (page > 0) & ~strips
+    cleared = np.where(on_sheet, ink, 0).astype(ink.dtype)
+    again = measure_scale((cleared >= choose_threshold(cleared)).astype(np.uint8))
+    if not again.plausible(ink.shape):
+        return found, ink, page
+    return again, cleared, on_sheet.astype(np.uint8)
+
+
 def _learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.ndarray | None]:
     """Polarity, sheet, pen, digit height and working scale, from a quick look.
 
@@ -1301,7 +1343,7 @@ def _learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.nd
     dark_ink = is_dark_ink(look)
     canvas = None if dark_ink else flat_level(look)
     ink, page = ink_map(look, dark_ink, canvas=canvas)
-    first = measure_scale((ink >= choose_threshold(ink)).astype(np.uint8))
+    first, ink, page = _measure(ink, page)
     pen = first.stroke
     window = None
     if pen > 0 and STROKE_WINDOW * pen < max(look.shape) / 8:
@@ -1315,7 +1357,7 @@ def _learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.nd
         window = min(THICK_PEN_WINDOW * pen, max(look.shape) / 2)
     if window:
         ink, _ = ink_map(look, dark_ink, window=window, page=page, canvas=canvas)
-    fitted = measure_scale((ink >= choose_threshold(ink)).astype(np.uint8))
+    fitted, ink, page = _measure(ink, page)
     # Working pixels per pixel of ``gray``, from the measures in ``gray``'s pixels.
     factor = working_factor(Scale(fitted.stroke / step, fitted.height / step), gray.shape) if rescale else 1.0
     if page is not None:
