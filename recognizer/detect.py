@@ -15,7 +15,7 @@ chalk on a blackboard.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import cv2
@@ -49,6 +49,8 @@ CANVAS_FLAT = 0.5  # a "desk" with this share of its pixels at one grey level is
 SHEET_FILL = 0.9  # ...and a bright shape on it that fills less of its bounding rectangle is strokes, not a page
 SHEET_EDGE_MARGIN = 7  # pixels: a mark this close to the sheet's edge touches it
 SHEET_EDGE_STEP = 0.18  # the sheet's edge: a 3x3 neighbourhood spanning this share of its light
+INKED_MARGIN = 32  # pixels of paper read round the page's inked area (more than any pass reaches)...
+INKED_SHARE = 0.95  # ...unless that area is nearly the whole page
 BORDER_STRIP = 0.25  # a mark along the picture's border for this share of its side is desk or shadow, not writing
 LINE_MIN_LENGTH = 40  # pixels: rules are straight runs at least this long...
 RULE_LENGTH = 2.5  # ...and this many digit heights
@@ -122,6 +124,15 @@ class Detection:
     candidates: list[Candidate]
     hint: PageHint | None = None
     digit_height: float = 0.0  # the typical height of the page's digit-like marks
+
+
+@dataclass(frozen=True)
+class Part:
+    """Where a part of a page lies on it: its top-left corner, and the page's shape."""
+
+    x: int
+    y: int
+    page_shape: tuple[int, int]
 
 
 @dataclass
@@ -484,8 +495,8 @@ def choose_threshold(ink: np.ndarray) -> float:
 # ----------------------------------------------------------------------------
 # Components and filters
 # ----------------------------------------------------------------------------
-def _rules(mask: np.ndarray, max_thickness: float, min_length: int, colour: np.ndarray | None = None
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+def _rules(mask: np.ndarray, max_thickness: float, min_length: int, colour: np.ndarray | None,
+           part: Part) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Long thin straight lines at any angle (ruled paper in perspective, skewed
     forms, underlines), drawn as masks as thick as they are: the mostly
     horizontal ones and the mostly vertical ones apart, and a map of each
@@ -494,16 +505,25 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int, colour: np.n
     when the search found no straight run, and so no rule). Given the page's
     ``colour`` (see ``colourfulness``), also a map of each rule's own colour
     where it runs (the median along it: a pen's short stroke along a rule
-    does not change it); else None."""
-    # Large masks are searched at half size (max-pooled, so a 1-px rule stays
-    # unbroken); the segments are scaled back.
-    step = 2 if mask.size > HOUGH_FULL_SIZE else 1
+    does not change it); else None. ``part``: where the mask lies on its page.
+
+    Large pages are searched at half size, max-pooled so that a 1-px rule
+    stays unbroken; the segments are scaled back. The search runs in the
+    page's own pixels, even for a part of it: the Hough accumulator rounds
+    each point's distance from the page's corner, and a part must find what
+    the page would."""
+    page_height, page_width = part.page_shape
+    step = 2 if page_height * page_width > HOUGH_FULL_SIZE else 1
     search = cv2.dilate(mask, np.ones((2, 2), np.uint8))[::2, ::2] if step == 2 else mask
+    if search.shape != ((page_height + step - 1) // step, (page_width + step - 1) // step):
+        on_page = np.zeros(((page_height + step - 1) // step, (page_width + step - 1) // step), np.uint8)
+        on_page[part.y // step : part.y // step + search.shape[0], part.x // step : part.x // step + search.shape[1]] = search
+        search = on_page
     length = min_length // step
     segments = cv2.HoughLinesP(search, 1, np.pi / 360, threshold=length // 2,
                                minLineLength=length, maxLineGap=3)
     if segments is not None:
-        segments = segments.reshape(-1, 4) * step
+        segments = segments.reshape(-1, 4) * step - np.array([part.x, part.y, part.x, part.y])
     across = np.zeros_like(mask)  # mostly horizontal
     upright = np.zeros_like(mask)  # mostly vertical
     thickness_map = np.zeros(mask.shape, np.float32)
@@ -723,7 +743,7 @@ class Rules:
 
 
 def find_rules(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | None = None,
-               colour: np.ndarray | None = None) -> Rules | None:
+               colour: np.ndarray | None = None, part: Part | None = None) -> Rules | None:
     """Ruled lines, box borders, table rules and box sides in a binary mask.
 
     A rule is a straight segment (Hough transform, any angle) that is long
@@ -733,14 +753,17 @@ def find_rules(mask: np.ndarray, digit_height: float = 0.0, faint: np.ndarray | 
     looked for in ``faint`` (a lower threshold's mask) when given: a faint
     printed line is unbroken there, while ``mask`` only holds fragments of it.
     ``colour``: the page's ``colourfulness`` at the mask's scale, if in colour.
+    ``part``: where ``mask`` lies on its page, if it is a part of one (how
+    thick a rule may be, and how it is searched for, go by the page).
     """
-    height, width = mask.shape
+    part = part or Part(0, 0, mask.shape)
+    height, width = part.page_shape
     max_thickness = max(4.0, max(height, width) / 200)
     min_length = max(LINE_MIN_LENGTH, int(RULE_LENGTH * digit_height))
     search = mask if faint is None else faint | mask
     if not _has_long_run(search, min_length):
         return None
-    across, upright, thickness_map, distance, colour_map = _rules(search, max_thickness, min_length, colour)
+    across, upright, thickness_map, distance, colour_map = _rules(search, max_thickness, min_length, colour, part)
     if not (across.any() or upright.any()):
         return None
     near_rule = cv2.dilate(thickness_map, np.ones((5, 5), np.uint8))  # each rule's thickness, and around it
@@ -866,13 +889,15 @@ def _longest_side(mask: np.ndarray) -> int:
 
 
 def _components(ink: np.ndarray, threshold: float, digit_height: float,
-                colour: np.ndarray | None = None) -> list[Candidate]:
+                colour: np.ndarray | None = None, part: Part | None = None) -> list[Candidate]:
     """Hysteresis at two levels.
 
     First the marks whose core reaches ``threshold``, each grown down to half
     of it. Then, only where nothing was found, fainter marks (a pencil beside
     a pen or print) seeded at ``FAINT_LEVEL`` of the threshold: a single low
     threshold everywhere would merge neighbouring strong marks instead.
+
+    ``part``: where ``ink`` lies on its page, if it is a part of one.
     """
     faint = (ink >= max(NOISE_FLOOR, threshold * 0.3)).astype(np.uint8)
     high = (ink >= threshold * 0.5).astype(np.uint8)
@@ -880,7 +905,7 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float,
     searched = _longest_side(high) >= max(LINE_MIN_LENGTH, RULE_LENGTH * digit_height)
     if searched:
         # Some strong mark is long enough to hold a rule: look for rules.
-        rules = find_rules(high, digit_height, faint, colour)
+        rules = find_rules(high, digit_height, faint, colour, part)
         if rules is not None:
             high = erase_rules(high, rules)
     candidates = _marks(ink, high, ink >= threshold)
@@ -893,12 +918,48 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float,
     if np.count_nonzero(seeds) < MIN_FAINT_SEEDS:  # nothing fainter on this page
         return _flag_marks_on_rules(candidates, rules, ink, threshold * 0.5)
     if not searched:  # faint rules (light ruled paper) matter at the fainter level
-        rules = find_rules(high, digit_height, faint, colour)
+        rules = find_rules(high, digit_height, faint, colour, part)
     low = erase_rules((ink >= low_threshold * 0.5).astype(np.uint8), rules)
     low_marked = label_components(low)
     grown = _grow_into_faint(candidates, low_marked, seeds, digit_height)
     return _flag_marks_on_rules(grown + _marks(ink, low, seeds, skip=taken & low, labelled=low_marked), rules,
                                 ink, low_threshold * 0.5)
+
+
+def _inked_area(ink: np.ndarray, threshold: float) -> tuple[int, int, int, int]:
+    """The box (x, y, w, h) round every pixel that any mask of ``_components``
+    holds at ``threshold``, ``INKED_MARGIN`` wider on each side and cornered on
+    even pixels (rules are searched at half size on every second pixel).
+
+    A scanned form's margins, and the desk round a sheet, hold no ink: the
+    full-page passes that find and erase rules and label marks need not run
+    over them. The margin is wider than any of those passes reaches, so they
+    find within the box what they would have found on the whole page."""
+    level = min(max(NOISE_FLOOR, threshold * 0.3), max(NOISE_FLOOR, threshold * FAINT_LEVEL) * 0.5, threshold * 0.5)
+    x, y, w, h = cv2.boundingRect((ink >= level).view(np.uint8))
+    height, width = ink.shape
+    left, top = max(0, x - INKED_MARGIN) // 2 * 2, max(0, y - INKED_MARGIN) // 2 * 2
+    right, bottom = min(width, x + w + INKED_MARGIN), min(height, y + h + INKED_MARGIN)
+    return left, top, max(0, right - left), max(0, bottom - top)
+
+
+def _marks_in_inked_area(ink: np.ndarray, threshold: float, digit_height: float,
+                         colour: np.ndarray | None = None) -> list[Candidate]:
+    """``_components`` run on the page's ``_inked_area`` only, in page pixels."""
+    x, y, w, h = _inked_area(ink, threshold)
+    if w * h >= INKED_SHARE * ink.size:
+        return _components(ink, threshold, digit_height, colour)
+    inside = (slice(y, y + h), slice(x, x + w))
+    found = _components(ink[inside], threshold, digit_height, None if colour is None else colour[inside],
+                        Part(x, y, ink.shape))
+    return [_moved(c, x, y) for c in found]
+
+
+def _moved(c: Candidate, dx: int, dy: int) -> Candidate:
+    """``c`` (and the mark with the rule under it) shifted by (dx, dy)."""
+    on_rule = None if c.on_rule is None else _moved(c.on_rule, dx, dy)
+    box = Box(c.box.x + dx, c.box.y + dy, c.box.w, c.box.h)
+    return replace(c, box=box, on_rule=on_rule, cuts=[[_moved(p, dx, dy) for p in cut] for cut in c.cuts])
 
 
 def _flag_marks_on_rules(candidates: list[Candidate], rules: Rules | None, ink: np.ndarray,
@@ -1415,7 +1476,7 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
     threshold = choose_threshold(ink)
     dark_ink = hint.dark_ink
     colour = colourfulness(image, gray.shape)
-    cands = _drop_lines_and_edges(_components(ink, threshold, hint.digit_height, colour), gray.shape)
+    cands = _drop_lines_and_edges(_marks_in_inked_area(ink, threshold, hint.digit_height, colour), gray.shape)
     if hint.page is not None:
         cands = _drop_on_sheet_edge(cands, hint.page)
     cands = _drop_faint(cands)

@@ -564,3 +564,28 @@ def test_a_rule_printed_in_the_pens_own_colour_is_still_erased():
     blue = (170, 60, 20)
     marks = detect(two_on_a_rule(blue, blue)).candidates
     assert marks and max(c.box.w for c in marks) < 60
+
+
+@pytest.mark.parametrize("kind, seed", [("form", 2), ("photo", 7)])
+def test_reading_only_the_inked_part_of_a_page_finds_what_the_whole_page_gives(kind, seed):
+    """A form's margins and a photo's desk hold no ink, and are left out of
+    the passes that find rules and marks: the marks found in the inked part
+    are the page's own, to the pixel (rules are still searched for in the
+    page's coordinates, whose rounding the Hough search depends on)."""
+    from recognizer.detect import INKED_SHARE, _components, _inked_area, _marks_in_inked_area, colourfulness
+    from recognizer.scenes import StrokeGlyphs, make_scene
+
+    image = make_scene(kind, seed, StrokeGlyphs()).image
+    found = detect(image)
+    ink, threshold, height = found.ink, found.threshold, found.hint.digit_height
+    _, _, w, h = _inked_area(ink, threshold)
+    assert w * h < INKED_SHARE * ink.size  # the margins are really left out
+    colour = colourfulness(image, ink.shape)
+
+    def summary(candidates):
+        return [(tuple(c.box), c.mask.tobytes(), c.strength, None if c.on_rule is None else tuple(c.on_rule.box))
+                for c in candidates]
+
+    whole = summary(_components(ink, threshold, height, colour))
+    assert len(whole) > 10
+    assert summary(_marks_in_inked_area(ink, threshold, height, colour)) == whole
