@@ -179,11 +179,17 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 def colourfulness(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
     """How colourful each pixel is (its largest channel less its smallest),
     resized to ``shape``; None for a grey image. A blue or red pen stands out
-    on a black printed rule by its colour even where it is no thicker."""
+    on a black printed rule by its colour even where it is no thicker.
+
+    Also None when no pixel is ``PEN_COLOUR`` colourful (a grey scan saved in
+    colour): no pen could stand out by its colour there, and a page-sized
+    resize and the rules' colours are spared."""
     if image.ndim == 2 or image.shape[2] < 3:
         return None
     blue, green, red = cv2.split(np.ascontiguousarray(image[..., :3]))
     colour = cv2.subtract(cv2.max(cv2.max(blue, green), red), cv2.min(cv2.min(blue, green), red))
+    if cv2.minMaxLoc(colour)[1] <= PEN_COLOUR:
+        return None
     if colour.shape != shape:
         colour = cv2.resize(colour, shape[::-1], interpolation=cv2.INTER_AREA)
     return colour

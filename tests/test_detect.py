@@ -589,3 +589,20 @@ def test_reading_only_the_inked_part_of_a_page_finds_what_the_whole_page_gives(k
     whole = summary(_components(ink, threshold, height, colour))
     assert len(whole) > 10
     assert summary(_marks_in_inked_area(ink, threshold, height, colour)) == whole
+
+
+def test_a_grey_page_saved_in_colour_has_no_colour_to_tell_a_pen_by():
+    """A grey scan written as a colour JPEG carries a little chroma noise and
+    no pen that stands out by its colour: no colour map is made for it (a
+    page-sized resize spared), while a blue pen stroke on the same page gets one."""
+    from recognizer.detect import PEN_COLOUR, colourfulness
+
+    rng = np.random.default_rng(2)
+    grey = np.full((300, 400), 235, np.uint8)
+    cv2.line(grey, (20, 150), (380, 150), 40, 2)  # a printed rule
+    page = cv2.merge([grey, grey, grey]).astype(np.int16) + rng.integers(-6, 7, (300, 400, 3))
+    page = np.clip(page, 0, 255).astype(np.uint8)
+    assert colourfulness(page, (150, 200)) is None
+    cv2.line(page, (100, 60), (140, 140), (200, 60, 20), 3)  # a blue pen
+    colour = colourfulness(page, (150, 200))
+    assert colour is not None and colour.shape == (150, 200) and colour.max() > PEN_COLOUR
