@@ -15,7 +15,7 @@ chalk on a blackboard.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import cv2
@@ -958,14 +958,17 @@ def _marks_in_inked_area(ink: np.ndarray, threshold: float, digit_height: float,
     inside = (slice(y, y + h), slice(x, x + w))
     found = _components(ink[inside], threshold, digit_height, None if colour is None else colour[inside],
                         Part(x, y, ink.shape))
-    return [_moved(c, x, y) for c in found]
+    for c in found:
+        _move(c, x, y)
+    return found
 
 
-def _moved(c: Candidate, dx: int, dy: int) -> Candidate:
-    """``c`` (and the mark with the rule under it) shifted by (dx, dy)."""
-    on_rule = None if c.on_rule is None else _moved(c.on_rule, dx, dy)
-    box = Box(c.box.x + dx, c.box.y + dy, c.box.w, c.box.h)
-    return replace(c, box=box, on_rule=on_rule, cuts=[[_moved(p, dx, dy) for p in cut] for cut in c.cuts])
+def _move(c: Candidate, dx: int, dy: int) -> None:
+    """Shift ``c`` (and the mark with the rule under it) by (dx, dy), in place:
+    the marks just found are the caller's own. (Cuts are proposed later.)"""
+    c.box = Box(c.box.x + dx, c.box.y + dy, c.box.w, c.box.h)
+    if c.on_rule is not None:
+        _move(c.on_rule, dx, dy)
 
 
 def _flag_marks_on_rules(candidates: list[Candidate], rules: Rules | None, ink: np.ndarray,
