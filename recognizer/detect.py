@@ -521,9 +521,11 @@ def _rules(mask: np.ndarray, max_thickness: float, min_length: int, colour: np.n
     page_height, page_width = part.page_shape
     step = 2 if page_height * page_width > HOUGH_FULL_SIZE else 1
     search = cv2.dilate(mask, np.ones((2, 2), np.uint8))[::2, ::2] if step == 2 else mask
-    if search.shape != ((page_height + step - 1) // step, (page_width + step - 1) // step):
-        on_page = np.zeros(((page_height + step - 1) // step, (page_width + step - 1) // step), np.uint8)
-        on_page[part.y // step : part.y // step + search.shape[0], part.x // step : part.x // step + search.shape[1]] = search
+    searched_page = ((page_height + step - 1) // step, (page_width + step - 1) // step)
+    if search.shape != searched_page:
+        on_page = np.zeros(searched_page, np.uint8)
+        top, left = part.y // step, part.x // step
+        on_page[top : top + search.shape[0], left : left + search.shape[1]] = search
         search = on_page
     length = min_length // step
     segments = cv2.HoughLinesP(search, 1, np.pi / 360, threshold=length // 2,
