@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -896,6 +897,20 @@ def _longest_side(mask: np.ndarray) -> int:
     return max((max(cv2.boundingRect(contour)[2:]) for contour in contours), default=0)
 
 
+class _Levels(NamedTuple):
+    """The ink-map levels ``_components`` takes its masks at, for a page's threshold."""
+
+    rules: float  # rules are looked for in the marks down to this level (a faint printed line)
+    strong: float  # marks whose core reaches the threshold grow down to this
+    faint_seeds: float  # fainter marks are seeded at this...
+    faint: float  # ...and grow down to this
+
+
+def _levels(threshold: float) -> _Levels:
+    faint_seeds = max(NOISE_FLOOR, threshold * FAINT_LEVEL)
+    return _Levels(max(NOISE_FLOOR, threshold * 0.3), threshold * 0.5, faint_seeds, faint_seeds * 0.5)
+
+
 def _components(ink: np.ndarray, threshold: float, digit_height: float,
                 colour: np.ndarray | None = None, part: Part | None = None) -> list[Candidate]:
     """Hysteresis at two levels.
@@ -907,8 +922,9 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float,
 
     ``part``: where ``ink`` lies on its page, if it is a part of one.
     """
-    faint = (ink >= max(NOISE_FLOOR, threshold * 0.3)).astype(np.uint8)
-    high = (ink >= threshold * 0.5).astype(np.uint8)
+    levels = _levels(threshold)
+    faint = (ink >= levels.rules).astype(np.uint8)
+    high = (ink >= levels.strong).astype(np.uint8)
     rules = None
     searched = _longest_side(high) >= max(LINE_MIN_LENGTH, RULE_LENGTH * digit_height)
     if searched:
@@ -917,21 +933,20 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float,
         if rules is not None:
             high = erase_rules(high, rules)
     candidates = _marks(ink, high, ink >= threshold)
-    low_threshold = max(NOISE_FLOOR, threshold * FAINT_LEVEL)
     taken = np.zeros_like(high)  # the strong marks already found, and a margin round them
     for c in candidates:
         taken[c.box.y : c.box.bottom, c.box.x : c.box.right] |= c.mask.astype(np.uint8)
     taken = cv2.dilate(taken, np.ones((5, 5), np.uint8))
-    seeds = (ink >= low_threshold) & (taken == 0)
+    seeds = (ink >= levels.faint_seeds) & (taken == 0)
     if np.count_nonzero(seeds) < MIN_FAINT_SEEDS:  # nothing fainter on this page
-        return _flag_marks_on_rules(candidates, rules, ink, threshold * 0.5)
+        return _flag_marks_on_rules(candidates, rules, ink, levels.strong)
     if not searched:  # faint rules (light ruled paper) matter at the fainter level
         rules = find_rules(high, digit_height, faint, colour, part)
-    low = erase_rules((ink >= low_threshold * 0.5).astype(np.uint8), rules)
+    low = erase_rules((ink >= levels.faint).astype(np.uint8), rules)
     low_marked = label_components(low)
     grown = _grow_into_faint(candidates, low_marked, seeds, digit_height)
     return _flag_marks_on_rules(grown + _marks(ink, low, seeds, skip=taken & low, labelled=low_marked), rules,
-                                ink, low_threshold * 0.5)
+                                ink, levels.faint)
 
 
 def _inked_area(ink: np.ndarray, threshold: float) -> tuple[int, int, int, int]:
@@ -943,8 +958,8 @@ def _inked_area(ink: np.ndarray, threshold: float) -> tuple[int, int, int, int]:
     full-page passes that find and erase rules and label marks need not run
     over them. The margin is wider than any of those passes reaches, so they
     find within the box what they would have found on the whole page."""
-    level = min(max(NOISE_FLOOR, threshold * 0.3), max(NOISE_FLOOR, threshold * FAINT_LEVEL) * 0.5, threshold * 0.5)
-    x, y, w, h = cv2.boundingRect((ink >= level).view(np.uint8))
+    levels = _levels(threshold)
+    x, y, w, h = cv2.boundingRect((ink >= min(levels.rules, levels.strong, levels.faint)).view(np.uint8))
     height, width = ink.shape
     left, top = max(0, x - INKED_MARGIN) // 2 * 2, max(0, y - INKED_MARGIN) // 2 * 2
     right, bottom = min(width, x + w + INKED_MARGIN), min(height, y + h + INKED_MARGIN)
