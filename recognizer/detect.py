@@ -192,7 +192,9 @@ def colourfulness(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray | Non
     if cv2.minMaxLoc(colour)[1] <= PEN_COLOUR:
         return None
     if colour.shape != shape:
-        colour = cv2.resize(colour, shape[::-1], interpolation=cv2.INTER_AREA)
+        # Sampled, not averaged (a sixth of the time on an A4 page): only a
+        # rule's median colour and a pen's pixels well above it count.
+        colour = cv2.resize(colour, shape[::-1], interpolation=cv2.INTER_LINEAR)
     return colour
 
 
@@ -409,8 +411,14 @@ def ink_map(gray: np.ndarray, dark_ink: bool, window: float | None = None,
     first_look = window is None
     window = longest / 8 if first_look else min(window, longest / 2)
     # Work on a copy small enough that the window is BACKGROUND_KERNEL pixels.
+    # Sampled, not averaged: the closing keeps the brightest paper in each
+    # window, and an averaged copy smears strokes into the paper between
+    # them, darkening it where writing is dense. Sampling is also 5-8 times
+    # cheaper than averaging at a fractional factor (4.6 ms against 0.6 for
+    # an A4 form's working copy). Over 192 scenes of each kind it read as
+    # well or better: form e2e 0.9739 -> 0.9755, photo 0.9628 -> 0.9648.
     factor = min(1.0, BACKGROUND_KERNEL / max(window, 1.0))
-    small = gray if factor >= 1.0 else cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    small = gray if factor >= 1.0 else cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_LINEAR)
     size = max(3, int(round(window * factor)) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
     op = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
