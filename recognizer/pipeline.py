@@ -18,6 +18,7 @@ from recognizer.classify import Classifier
 from recognizer.detect import (WORK_MAX_SIDE, Candidate, Detection, PageHint, detect, is_straight_stroke,
                                row_neighbours, runs_side_by_side)
 from recognizer.errors import RecognizerError
+from recognizer.memory import keep_freed_memory
 from recognizer.normalise import normalise
 from recognizer.punctuation import Separators, date_slashes, lean, small_separators
 from recognizer.read import group_lines, set_apart_doubtful_lone, set_apart_out_of_size
@@ -81,6 +82,7 @@ class Recognizer:
     """Reads every digit in an image; the classifier is loaded once."""
 
     def __init__(self, classifier: Classifier, min_confidence: float = MIN_CONFIDENCE) -> None:
+        keep_freed_memory()  # page-sized arrays reused, not faulted in afresh for every page
         self.classifier = classifier
         files = getattr(classifier, "files", None)  # to start the same model in worker processes
         self.model = str(files.folder) if files else None
