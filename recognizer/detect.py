@@ -192,7 +192,7 @@ def colourfulness(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray | Non
     if cv2.minMaxLoc(colour)[1] <= PEN_COLOUR:
         return None
     if colour.shape != shape:
-        # Sampled, not averaged (a sixth of the time on an A4 page): only a
+        # Sampled, not averaged (several times cheaper on an A4 page): only a
         # rule's median colour and a pen's pixels well above it count.
         colour = cv2.resize(colour, shape[::-1], interpolation=cv2.INTER_LINEAR)
     return colour

@@ -5,13 +5,14 @@ Reading a page makes and drops dozens of page-sized arrays (masks, label
 maps, distance maps) within milliseconds. glibc's malloc hands blocks over
 its mmap threshold fresh pages from the kernel, and gives the free top of
 its heap back; each page-sized array then pays a fault for every 4 KiB it
-first touches. On a 150 dpi A4 form that was about 7,500 faults, 14-16 ms of
-kernel time on top of 130 ms of reading. With both thresholds raised, freed
-blocks are reused already mapped: 12 faults a form.
+first touches. Reading 12 generated 150 dpi A4 forms in turn, that was about
+7,300 faults a form, 13-16 ms of kernel time on top of some 130 ms of
+reading. With both thresholds raised, freed blocks are reused already
+mapped: 12 faults a form.
 
 The cost is that the process keeps up to ``TRIM_THRESHOLD`` of freed memory
-(a form's reading peaks at a few hundred MB; a batch's memory stays flat).
-glibc only (Linux); elsewhere nothing changes.
+(over a 1,500-page batch the memory still stayed flat: README, Memory
+reuse). glibc only (Linux); elsewhere nothing changes.
 """
 
 from __future__ import annotations
