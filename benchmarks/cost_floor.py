@@ -122,7 +122,9 @@ def measure(name: str, images: list[np.ndarray], classifier, repeats: int) -> No
         marks.append(best[1])
         for stage in STAGES:
             stages[stage].append(best[0][stage])
-    ms = lambda values: 1000 * float(np.median(values))  # noqa: E731
+    def ms(values: list[float]) -> float:
+        return 1000 * float(np.median(values))
+
     print(f"{name} ({len(images)} images)")
     print(f"  full reader  {ms(full):7.1f} ms, {np.median(read):.0f} marks classified")
     print(f"  bare reader  {ms(bare):7.1f} ms, {np.median(marks):.0f} marks classified")
