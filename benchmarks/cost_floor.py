@@ -38,7 +38,7 @@ from recognizer.detect import (LINE_ASPECT, MIN_DIGIT_SIDE, choose_threshold, in
 from recognizer.normalise import normalise  # noqa: E402
 from recognizer.pipeline import Recognizer  # noqa: E402
 from recognizer.types import Box  # noqa: E402
-from run import DEFAULT_MNIST, glyph_sources, scenes_for  # noqa: E402  (the scene benchmark's scenes)
+from run import DEFAULT_MNIST, glyph_sources, scenes_for, timed_read  # noqa: E402  (the scene benchmark's scenes)
 
 STAGES = ("grey", "ink map", "threshold", "lines", "labelling", "normalise", "model")
 LINE_RUN = 60  # pixels: a straight run this long is a form line (the reader's rules: 2.5 digit heights)
@@ -84,15 +84,6 @@ def bare_reader(image: np.ndarray, factor: float, digit_height: float, classifie
     return spent, len(crops)
 
 
-def fastest(read, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        read()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
 class CountingClassifier:
     """The reader's classifier, counting the marks it is asked about."""
 
@@ -115,7 +106,7 @@ def measure(name: str, images: list[np.ndarray], classifier, repeats: int) -> No
         read.append(counting.marks)
         hint = reader.last_hint
         factor, height = hint.factor, hint.digit_height
-        full.append(fastest(lambda: reader.read_array(image), repeats))
+        full.append(timed_read(reader, image, repeats)[1])
         runs = [bare_reader(image, factor, height, classifier) for _ in range(repeats)]
         best = min(runs, key=lambda run: sum(run[0].values()))
         bare.append(sum(best[0].values()))

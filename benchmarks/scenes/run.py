@@ -66,7 +66,7 @@ def _row(name: str, tally: Tally) -> str:
             f"numbers exact {tally.numbers_rate:.3f} ({tally.numbers_exact}/{tally.numbers})")
 
 
-def _timed(recognizer: Recognizer, image, repeats: int):
+def timed_read(recognizer: Recognizer, image, repeats: int):
     """The reading of ``image`` and the fastest of ``repeats`` reads, seconds."""
     best = float("inf")
     for _ in range(max(1, repeats)):
@@ -102,11 +102,11 @@ def main() -> None:
         by_paper: dict[str, tuple[int, Tally]] = {}  # photos and clutter: the recognizer on each ruling
         times = []
         for scene in scenes_for(kind, args.per_kind, sources, args.first):
-            reading, seconds = _timed(recognizer, scene.image, args.repeats)
+            reading, seconds = timed_read(recognizer, scene.image, args.repeats)
             times.append(seconds)
             if kind == "photo":
                 vga = cv2.resize(scene.image, (640, 480), interpolation=cv2.INTER_AREA)
-                vga_times.append(_timed(recognizer, vga, args.repeats)[1])
+                vga_times.append(timed_read(recognizer, vga, args.repeats)[1])
             base = baseline_read(scene.image, classifier)
             for name, r in (("recognizer", reading), ("baseline", base)):
                 args_ = ([d.box for d in r.digits], [d.label for d in r.digits], scene.boxes, scene.labels,
