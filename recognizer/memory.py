@@ -11,7 +11,7 @@ reading. With both thresholds raised, freed blocks are reused already
 mapped: 12 faults a form.
 
 The cost is that the process keeps up to ``TRIM_THRESHOLD`` of freed memory
-(over a 1,500-page batch the memory still stayed flat: README, Memory
+(over a 1,500-page batch the memory still stayed flat: benchmarks/RESULTS.md, Memory
 reuse). glibc only (Linux); elsewhere nothing changes.
 """
 
