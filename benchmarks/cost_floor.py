@@ -33,8 +33,9 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from recognizer.classify import load_classifier  # noqa: E402
-from recognizer.detect import (LINE_ASPECT, MIN_DIGIT_SIDE, choose_threshold, ink_map,  # noqa: E402
-                               label_components, to_gray)
+from recognizer.detect import LINE_ASPECT  # noqa: E402
+from recognizer.numeric import label_components  # noqa: E402
+from recognizer.page import MIN_DIGIT_SIDE, choose_threshold, ink_map, to_gray  # noqa: E402
 from recognizer.normalise import normalise  # noqa: E402
 from recognizer.pipeline import Recognizer  # noqa: E402
 from recognizer.types import Box  # noqa: E402

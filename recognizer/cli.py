@@ -223,7 +223,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if (output / "model.json").is_file() and (output / "model.h5").is_file():
         print(f"wrote {export_onnx(output / 'model.json', output / 'model.onnx')}")
     else:
-        print(f"(model.onnx is built once the digit model is there: recognizer train --kind digits)")
+        print("(model.onnx is built once the digit model is there: recognizer train --kind digits)")
     return EXIT_OK
 
 

@@ -1,6 +1,8 @@
-"""Small numeric helpers used on the hot path of every image."""
+"""Small numeric and image helpers used on the hot path of every image."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -32,3 +34,33 @@ def stroke_width(mask: np.ndarray) -> float:
         return 0.0
     boundary = area - cv2.countNonZero(cv2.erode(mask_u8, np.ones((3, 3), np.uint8)))
     return 2.0 * area / max(boundary, 1)
+
+
+@dataclass
+class Components:
+    """The 8-connected components of a mask: their labels and bounding boxes."""
+
+    count: int  # labels 0 (the background) to count - 1
+    labels: np.ndarray  # int32, the mask's shape
+    boxes: np.ndarray  # int [count, 4]: x, y, w, h of each label (row 0 unused)
+
+
+def label_components(mask: np.ndarray) -> Components:
+    """Label the mask's components and box each one.
+
+    ``cv2.connectedComponentsWithStats`` spends most of its time on the stats
+    (OpenCV 5, an A4 form's ink: 4-7 ms, against about 1 ms to label and 1 ms to
+    trace the contours), and a page is labelled several times. The boxes come
+    cheaper from each component's outer contour:
+    ``findContours`` follows the same 8-connected borders, and each outer
+    border starts on a pixel of its own component. (The two agree exactly; a
+    test holds them to it.) Areas are counted by the callers that need them.
+    """
+    count, labels = cv2.connectedComponentsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_GRANA)
+    boxes = np.zeros((count, 4), np.int64)
+    if count > 1:
+        contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        outer = [c for c, links in zip(contours, hierarchy[0]) if links[3] < 0]  # no parent: outer borders
+        starts = np.array([c[0, 0] for c in outer])  # (x, y)
+        boxes[labels[starts[:, 1], starts[:, 0]]] = [cv2.boundingRect(c) for c in outer]
+    return Components(count, labels, boxes)

@@ -15,11 +15,11 @@ import cv2
 import numpy as np
 
 from recognizer.classify import Classifier
-from recognizer.detect import (WORK_MAX_SIDE, Candidate, Detection, PageHint, detect, is_straight_stroke,
-                               row_neighbours, runs_side_by_side)
+from recognizer.detect import Candidate, Detection, detect, is_straight_stroke, row_neighbours, runs_side_by_side
 from recognizer.errors import RecognizerError
 from recognizer.memory import keep_freed_memory
 from recognizer.normalise import normalise
+from recognizer.page import WORK_MAX_SIDE, PageHint
 from recognizer.punctuation import Separators, date_slashes, lean, small_separators
 from recognizer.read import group_lines, set_apart_doubtful_lone, set_apart_out_of_size
 from recognizer.sources import Decoded, decode_image, iter_pages

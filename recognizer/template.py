@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 
 from recognizer.annotate import annotate, colour_copy
-from recognizer.detect import to_gray
 from recognizer.errors import RecognizerError
+from recognizer.page import to_gray
 from recognizer.types import Box, Reading
 
 ALIGN_SIDE = 1000  # features are found on copies this large (longest side)

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 from conftest import iou, touching_pair, two_on_a_rule
-from recognizer.detect import (Candidate, _components, _cut, _median_along, detect, is_dark_ink, label_components,
-                               measure_scale)
+from recognizer.detect import Candidate, _components, _cut, detect
 from recognizer.errors import RecognizerError
+from recognizer.page import is_dark_ink
 from recognizer.synthetic import make_page
 from recognizer.types import Box
 
@@ -17,42 +17,6 @@ def _recall(found, truth):
 def _found(detection):
     """The candidates' boxes in the image's own pixels."""
     return [c.box.scaled(detection.scale) for c in detection.candidates]
-
-
-def test_component_boxes_agree_with_opencvs_own_stats():
-    """The boxes taken from outer contours are the ones connectedComponentsWithStats
-    gives: rings with marks in their holes, marks on the border, diagonal
-    touches, single pixels and speckle."""
-    rng = np.random.default_rng(3)
-    mask = (rng.random((240, 320)) < 0.04).astype(np.uint8)  # speckle, much of it touching diagonally
-    cv2.circle(mask, (100, 100), 40, 1, 3)
-    cv2.circle(mask, (100, 100), 20, 1, 2)  # a ring in a ring's hole...
-    cv2.circle(mask, (100, 100), 3, 1, -1)  # ...and a dot in that
-    cv2.rectangle(mask, (0, 150), (60, 239), 1, 2)  # on the border
-    mask[5, 300] = mask[6, 301] = 1  # two pixels joined at a corner
-    found = label_components(mask)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    assert found.count == count > 100
-    # Each component's box, whatever the labels' order.
-    ours = {tuple(found.boxes[k]) + (int(np.count_nonzero(found.labels == k)),) for k in range(1, count)}
-    assert ours == {tuple(int(v) for v in row) for row in stats[1:]}
-
-
-def test_rule_thickness_is_the_median_depth_under_each_segment():
-    """All segments sampled at once give what sampling each one alone gives:
-    twice the median depth, taken once a pixel along its longer axis (odd
-    and even counts, points, steep and reversed segments)."""
-    rng = np.random.default_rng(5)
-    distance = (rng.random((120, 160)) * 6).astype(np.float32)
-    segments = np.array([[3, 4, 150, 9], [150, 100, 10, 90], [20, 5, 25, 110], [7, 7, 7, 7], [0, 0, 1, 119],
-                         [40, 60, 41, 60]], np.int32)
-    one_by_one = []
-    for x1, y1, x2, y2 in segments:
-        steps = max(abs(x2 - x1), abs(y2 - y1)) + 1
-        xs = np.linspace(x1, x2, steps).round().astype(int)
-        ys = np.linspace(y1, y2, steps).round().astype(int)
-        one_by_one.append(2.0 * np.percentile(distance[ys, xs], 50))
-    assert (2.0 * _median_along(distance, segments)).tolist() == one_by_one
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -91,7 +55,8 @@ def test_big_handwriting_is_read_at_a_smaller_scale_and_small_handwriting_is_not
 
 
 def test_small_fine_print_is_told_from_small_or_fine_handwriting():
-    from recognizer.detect import Candidate, PageHint, _is_small_print
+    from recognizer.detect import Candidate, _is_small_print
+    from recognizer.page import PageHint
     from recognizer.types import Box
 
     hint = PageHint(True, 48.0, 36.0, None, (1754, 1240), 1.0, pen=6.0)  # a form: 36 px digits, a 6 px pen
@@ -155,161 +120,6 @@ def test_a_leaning_8_is_not_cut_between_its_loops():
     assert _cut(_mark(mask), 2) == []
 
 
-def test_rules_go_but_a_stroke_crossing_them_stays_whole():
-    from recognizer.detect import remove_lines
-
-    mask = np.zeros((300, 600), np.uint8)
-    cv2.line(mask, (0, 150), (599, 158), 1, 2)  # a slightly tilted rule
-    cv2.line(mask, (300, 100), (305, 200), 1, 4)  # a stroke crossing it
-    cleaned = remove_lines(mask, digit_height=60)
-    assert cleaned[150:160, :200].sum() == 0 and cleaned[150:160, 400:].sum() == 0  # the rule is gone
-    count, labels = cv2.connectedComponents(cleaned)
-    assert count == 2  # the stroke is one piece, bridged across the rule
-    assert cleaned[100:200, 295:312].sum() >= 0.9 * mask[100:200, 295:312].sum() - 20
-
-
-def test_a_stroke_crossing_a_rule_on_a_slant_stays_whole():
-    """A tick's arm or a 7's stem crosses a rule at 50 degrees with a thin pen:
-    no column holds its ink both above and below the rule, so only a bridge
-    along the slant keeps it one stroke (in pieces, each reads as a "1")."""
-    from recognizer.detect import remove_lines
-
-    mask = np.zeros((300, 600), np.uint8)
-    cv2.line(mask, (0, 150), (599, 150), 1, 2)  # a rule
-    cv2.line(mask, (260, 198), (300, 150), 1, 2)  # a thin stroke crossing it on a slant
-    cv2.line(mask, (300, 150), (340, 102), 1, 2)
-    cleaned = remove_lines(mask, digit_height=50)
-    assert cleaned[146:155, :200].sum() == 0 and cleaned[146:155, 400:].sum() == 0  # the rule is gone
-    count, _ = cv2.connectedComponents(cleaned)
-    assert count == 2  # the stroke is one piece
-
-
-def test_a_rule_broken_into_dashes_at_its_end_goes_with_it():
-    """A faint printed underline breaks into dashes with gaps wider than the
-    line search bridges; the stretch the digits sit on must go too, or its
-    pieces join the digit that touches them."""
-    from recognizer.detect import remove_lines
-
-    mask = np.zeros((200, 700), np.uint8)
-    cv2.line(mask, (180, 150), (699, 150), 1, 2)
-    for x in range(0, 180, 16):  # 10 px of line, a 6 px gap
-        cv2.line(mask, (x, 150), (x + 9, 150), 1, 2)
-    cv2.line(mask, (90, 90), (90, 149), 1, 4)  # a stroke standing on a dash
-    cleaned = remove_lines(mask, digit_height=40)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(cleaned)
-    assert count == 2  # the stroke alone: no dash left
-    x, y, w, h, _ = stats[1]
-    assert w <= 6 and 55 <= h <= 64
-
-
-def test_a_stroke_drawn_along_a_rule_is_kept():
-    """A 2 written on a line: its base, drawn with a 5 px pen, lies on the 2 px
-    rule. The rule goes; the base stays, or the 2 reads as a 7."""
-    from recognizer.detect import remove_lines
-
-    mask = np.zeros((200, 700), np.uint8)
-    cv2.line(mask, (0, 150), (699, 150), 1, 2)
-    cv2.line(mask, (300, 100), (262, 147), 1, 5)  # the 2's diagonal...
-    cv2.line(mask, (262, 147), (320, 147), 1, 5)  # ...and its base, on the rule
-    cleaned = remove_lines(mask, digit_height=40)
-    base = cleaned[143:152, 265:318]
-    assert (base.any(axis=0)).mean() >= 0.9  # the base is there along its length
-    assert cleaned[146:154, :200].sum() == 0 and cleaned[146:154, 360:].sum() == 0  # the rule is gone
-
-
-def _the_one_piece_left(cleaned: np.ndarray) -> tuple[float, int]:
-    """The centre x and height of the only piece of ink (30 pixels or more) left
-    in a mask whose rules and box sides were taken out."""
-    _, _, stats, _ = cv2.connectedComponentsWithStats(cleaned)
-    pieces = [tuple(s) for s in stats[1:] if s[cv2.CC_STAT_AREA] >= 30]
-    assert len(pieces) == 1  # every side and line gone
-    x, _, w, h, _ = pieces[0]
-    return x + w / 2, h
-
-
-def test_the_sides_of_skewed_comb_boxes_go_but_a_one_drawn_in_a_box_stays():
-    """A row of comb boxes skewed by 2 degrees, drawn with 2 px lines; a "1" in
-    the second box, drawn with a 5 px pen, runs from the box's top line to its
-    bottom line just as the sides do."""
-    from recognizer.detect import remove_lines
-
-    mask = np.zeros((240, 600), np.uint8)
-    slope = np.tan(np.radians(2.0))
-    left, right, top, bottom, side = 50, 550, 80, 130, 50
-
-    def y(x, base):
-        return int(round(base + slope * (x - left)))
-
-    cv2.line(mask, (left, y(left, top)), (right, y(right, top)), 1, 2)
-    cv2.line(mask, (left, y(left, bottom)), (right, y(right, bottom)), 1, 2)
-    for x in range(left, right + 1, side):  # the sides, at right angles to the skewed lines
-        cv2.line(mask, (x, y(x, top)), (x - int(round(slope * (bottom - top))), y(x, bottom)), 1, 2)
-    one = left + side + side // 2
-    cv2.line(mask, (one, y(one, top)), (one - 2, y(one, bottom)), 1, 5)
-    centre, height = _the_one_piece_left(remove_lines(mask, digit_height=40))
-    assert abs(centre - one) <= 4 and height >= 40  # the "1", whole
-
-
-@pytest.mark.parametrize("offset", [0.5, 0.3])
-def test_a_one_as_thin_as_a_comb_boxs_sides_stays_when_it_stands_out_of_their_step(offset):
-    """Ten comb boxes drawn with 2 px lines; a "1" in the third box, drawn with
-    the same 2 px pen, runs from the top line to the bottom line as the sides
-    do. Only where it stands (not one box's width from another bar) tells it
-    from a side: on generated forms such bars inside digits (1s, the stems of
-    9s, the edges of 8s) were 140 of 2,348 "sides"."""
-    from recognizer.detect import remove_lines
-
-    mask = np.zeros((240, 600), np.uint8)
-    left, right, top, bottom, side = 50, 550, 80, 130, 50
-    cv2.line(mask, (left, top), (right, top), 1, 2)
-    cv2.line(mask, (left, bottom), (right, bottom), 1, 2)
-    for x in range(left, right + 1, side):
-        cv2.line(mask, (x, top), (x, bottom), 1, 2)
-    one = left + 2 * side + int(offset * side)
-    cv2.line(mask, (one, top), (one, bottom), 1, 2)
-    centre, height = _the_one_piece_left(remove_lines(mask, digit_height=40))
-    assert abs(centre - one) <= 3 and height >= 40  # the "1", whole
-
-
-def test_the_sides_of_boxes_of_unequal_widths_all_go():
-    """Three boxes of one width, then two wider ones (a form's row of fields):
-    the last sides are not a step from any other, but stand inside no box of
-    the comb, so they are sides all the same."""
-    from recognizer.detect import remove_lines
-
-    mask = np.zeros((240, 600), np.uint8)
-    top, bottom, sides = 80, 130, (50, 100, 150, 200, 280, 360)
-    cv2.line(mask, (sides[0], top), (sides[-1], top), 1, 2)
-    cv2.line(mask, (sides[0], bottom), (sides[-1], bottom), 1, 2)
-    for x in sides:
-        cv2.line(mask, (x, top), (x, bottom), 1, 2)
-    cleaned = remove_lines(mask, digit_height=40)
-    assert cv2.countNonZero(cleaned) < 30  # every side and line gone
-
-
-def test_a_few_small_digits_on_a_whole_sheet_are_dark_ink(recognizer):
-    """A webcam's 640x480 view of a sheet holding four numbers 14 px tall: the
-    ink is too sparse to reach the 1 % tails of the grey levels, which are
-    then the paper's noise either way; the polarity was a coin toss (here,
-    chalk on a board, and nothing read)."""
-    from recognizer.synthetic import render_digit
-
-    rng = np.random.default_rng(0)
-    page = np.full((480 * 4, 640 * 4), 210.0)  # drawn at 4x, then shrunk as a camera would
-    numbers = ["8652", "0871", "0540", "4017"]
-    for row, number in enumerate(numbers):
-        x, y = 400 + 100 * row, 300 + 400 * row
-        for digit in number:
-            glyph = render_digit(int(digit), 56, rng, pen=0.1)
-            page[y : y + glyph.shape[0], x : x + glyph.shape[1]] *= 1 - 0.75 * glyph
-            x += glyph.shape[1] + 14
-    noisy = cv2.resize(page, (640, 480), interpolation=cv2.INTER_AREA) + rng.normal(0, 3, (480, 640))
-    frame = np.clip(noisy, 0, 255).astype(np.uint8)
-    assert is_dark_ink(frame)
-    assert recognizer.read_array(frame).numbers == numbers
-    assert not is_dark_ink(255 - frame)  # the same, as chalk on a board
-
-
 def test_a_sheet_on_a_darker_desk_filling_most_of_the_frame_is_dark_ink():
     page = make_page(["42", "7"], size=(300, 480), seed=3)
     desk = np.full((480, 900, 3), 70, np.uint8)
@@ -349,34 +159,6 @@ def test_paper_in_a_shadow_is_read_but_the_desk_beyond_it_is_not():
     truth = [b._replace(x=b.x + 250) for b in page.boxes]
     assert _recall(found, truth) == 1.0
     assert len(found) == len(truth)  # the ring on the desk is not among them
-
-
-def test_a_sheet_mostly_in_shadow_on_a_desk_is_still_dark_ink(recognizer):
-    """A shadow over most of the sheet leaves more shaded paper than desk
-    outside the lit part: taken together they are too bright for a desk, so
-    the polarity must tell the shaded paper from the desk first."""
-    page = make_page(["4096", "17"], size=(600, 480), seed=4)  # (width, height)
-    frame = np.full((480, 800, 3), 135, np.uint8)
-    frame[:, 100:700] = page.image  # a strip of desk left and right
-    shade = np.zeros((480, 800), np.float32)
-    shade[:, 250:] = 1.0  # all but the sheet's left quarter, and the desk beyond
-    shade = cv2.GaussianBlur(shade, (0, 0), 30)
-    frame = (frame * (1.0 - 0.2 * shade)[..., None]).astype(np.uint8)
-    assert is_dark_ink(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
-    assert recognizer.read_array(frame).numbers == ["4096", "17"]
-
-
-def test_a_corner_of_desk_cut_by_the_pictures_border_sets_neither_pen_nor_digit_height():
-    page = make_page(["4096", "17"], size=(640, 480), seed=4)
-    core = (cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY) < 128).astype(np.uint8)
-    alone = measure_scale(core)
-    core[260:, :50] = 1  # a solid block in the corner, 50 pixels wide
-    with_desk = measure_scale(core)
-    assert 2 <= alone.stroke <= 10
-    assert with_desk.stroke == pytest.approx(alone.stroke)
-    assert with_desk.height == pytest.approx(alone.height)
-    # A tight crop: the only mark touches the border, and still sets the pen.
-    assert measure_scale(np.pad(np.ones((60, 12), np.uint8), ((0, 0), (20, 20)))).stroke > 3
 
 
 def test_a_mark_on_the_sheets_edge_is_dropped():
@@ -487,36 +269,13 @@ def test_a_firm_mark_does_not_grow_into_a_faint_mark_that_joins_it_to_another():
     assert [(c.box.x, c.box.bottom) for c in marks] == [pytest.approx((44, 52), abs=2), pytest.approx((86, 50), abs=2)]
 
 
-def test_a_pixel_thin_sliver_along_a_rules_edge_goes_with_the_rule():
-    """Where a skewed scan's rule steps, its straight mask runs a pixel off the
-    ink and leaves a sliver along its edge. Erased with the rule, the sliver
-    is not bridged across it to the 1 below (which then read as 7); a pen's
-    stroke along the rule, thicker than a pixel, and a short sliver stay."""
-    from recognizer.detect import SLIVER_RUN, Rules, erase_rules
-
-    mask = np.zeros((60, 120), np.uint8)
-    mask[20:23, :] = 1  # the rule's ink, rows 20-22...
-    mask[19, 10:50] = 1  # ...stepping up a pixel for 40 columns, past its mask (rows 20-22)
-    mask[27:55, 30:33] = 1  # a 1 in the box below, its top 4 px under the rule
-    mask[16:19, 70:100] = 1  # a stroke along the rule, above it, 4 px thick with the sliver row
-    mask[19, 70:100] = 1
-    mask[19, 105 : 105 + SLIVER_RUN - 2] = 1  # a sliver shorter than SLIVER_RUN
-    across = np.zeros_like(mask)
-    across[20:23, :] = 1
-    rules = Rules(across, np.zeros_like(mask), np.zeros_like(mask))
-    erased = erase_rules(mask, rules)
-    assert not erased[19, 10:50].any()  # the sliver went with the rule...
-    assert not erased[20:23, 30:33].any()  # ...and nothing bridges the rule to the 1
-    assert erased[16:20, 70:100].all()  # the thick stroke stays, its row next to the rule too
-    assert erased[19, 105 : 105 + SLIVER_RUN - 2].all()
-
-
 def test_a_bar_whose_ink_runs_into_rules_at_both_ends_is_flagged_as_between_rules():
     """A comb box's side that rule removal left runs on, with no gap, into the
     rule above it and the one below; a 1 written in the box leaves paper
     between its top and the box's top line. Both stand on the lower rule, and
     are also given with that rule's ink under them (a 2's base may be there)."""
-    from recognizer.detect import Candidate, Rules, _flag_marks_on_rules
+    from recognizer.detect import Candidate, _flag_marks_on_rules
+    from recognizer.rules import Rules
     from recognizer.types import Box
 
     ink = np.zeros((80, 100), np.uint8)
@@ -572,7 +331,8 @@ def test_reading_only_the_inked_part_of_a_page_finds_what_the_whole_page_gives(k
     the passes that find rules and marks: the marks found in the inked part
     are the page's own, to the pixel (rules are still searched for in the
     page's coordinates, whose rounding the Hough search depends on)."""
-    from recognizer.detect import INKED_SHARE, _components, _inked_area, _marks_in_inked_area, colourfulness
+    from recognizer.detect import INKED_SHARE, _components, _inked_area, _marks_in_inked_area
+    from recognizer.rules import colourfulness
     from recognizer.scenes import StrokeGlyphs, make_scene
 
     image = make_scene(kind, seed, StrokeGlyphs()).image
@@ -589,20 +349,3 @@ def test_reading_only_the_inked_part_of_a_page_finds_what_the_whole_page_gives(k
     whole = summary(_components(ink, threshold, height, colour))
     assert len(whole) > 10
     assert summary(_marks_in_inked_area(ink, threshold, height, colour)) == whole
-
-
-def test_a_grey_page_saved_in_colour_has_no_colour_to_tell_a_pen_by():
-    """A grey scan written as a colour JPEG carries a little chroma noise and
-    no pen that stands out by its colour: no colour map is made for it (a
-    page-sized resize spared), while a blue pen stroke on the same page gets one."""
-    from recognizer.detect import PEN_COLOUR, colourfulness
-
-    rng = np.random.default_rng(2)
-    grey = np.full((300, 400), 235, np.uint8)
-    cv2.line(grey, (20, 150), (380, 150), 40, 2)  # a printed rule
-    page = cv2.merge([grey, grey, grey]).astype(np.int16) + rng.integers(-6, 7, (300, 400, 3))
-    page = np.clip(page, 0, 255).astype(np.uint8)
-    assert colourfulness(page, (150, 200)) is None
-    cv2.line(page, (100, 60), (140, 140), (200, 60, 20), 3)  # a blue pen
-    colour = colourfulness(page, (150, 200))
-    assert colour is not None and colour.shape == (150, 200) and colour.max() > PEN_COLOUR

@@ -184,7 +184,8 @@ def test_a_half_rejected_mark_among_digits_of_its_size_is_read(recognizer, doubt
 def test_a_bar_between_rules_is_not_made_a_1(between_rules, label):
     """A straight bar that the model calls "not a digit", between a 3 and a 5,
     is read 1, unless its ink runs into a rule at both ends (a box's side)."""
-    from recognizer.detect import Candidate, Detection, PageHint
+    from recognizer.detect import Candidate, Detection
+    from recognizer.page import PageHint
     from recognizer.pipeline import NOT_A_DIGIT, _Hypothesis
     from recognizer.types import Box
 
@@ -242,7 +243,8 @@ def test_half_read_runs_are_words_only_when_inked_alike_among_letters(inks, seco
     """Four marks side by side, two read surely as 0s: the 0s are letters of
     a word only where all four are inked within 3 % of one another and the
     other two are called "not a digit"."""
-    from recognizer.detect import Candidate, Detection, PageHint
+    from recognizer.detect import Candidate, Detection
+    from recognizer.page import PageHint
     from recognizer.pipeline import _Hypothesis
     from recognizer.types import Box
 

@@ -1,0 +1,59 @@
+"""Learning the page: polarity, pen and digit height."""
+
+import cv2
+import numpy as np
+import pytest
+
+from recognizer.page import is_dark_ink, measure_scale
+from recognizer.synthetic import make_page
+
+
+def test_a_few_small_digits_on_a_whole_sheet_are_dark_ink(recognizer):
+    """A webcam's 640x480 view of a sheet holding four numbers 14 px tall: the
+    ink is too sparse to reach the 1 % tails of the grey levels, which are
+    then the paper's noise either way; the polarity was a coin toss (here,
+    chalk on a board, and nothing read)."""
+    from recognizer.synthetic import render_digit
+
+    rng = np.random.default_rng(0)
+    page = np.full((480 * 4, 640 * 4), 210.0)  # drawn at 4x, then shrunk as a camera would
+    numbers = ["8652", "0871", "0540", "4017"]
+    for row, number in enumerate(numbers):
+        x, y = 400 + 100 * row, 300 + 400 * row
+        for digit in number:
+            glyph = render_digit(int(digit), 56, rng, pen=0.1)
+            page[y : y + glyph.shape[0], x : x + glyph.shape[1]] *= 1 - 0.75 * glyph
+            x += glyph.shape[1] + 14
+    noisy = cv2.resize(page, (640, 480), interpolation=cv2.INTER_AREA) + rng.normal(0, 3, (480, 640))
+    frame = np.clip(noisy, 0, 255).astype(np.uint8)
+    assert is_dark_ink(frame)
+    assert recognizer.read_array(frame).numbers == numbers
+    assert not is_dark_ink(255 - frame)  # the same, as chalk on a board
+
+
+def test_a_sheet_mostly_in_shadow_on_a_desk_is_still_dark_ink(recognizer):
+    """A shadow over most of the sheet leaves more shaded paper than desk
+    outside the lit part: taken together they are too bright for a desk, so
+    the polarity must tell the shaded paper from the desk first."""
+    page = make_page(["4096", "17"], size=(600, 480), seed=4)  # (width, height)
+    frame = np.full((480, 800, 3), 135, np.uint8)
+    frame[:, 100:700] = page.image  # a strip of desk left and right
+    shade = np.zeros((480, 800), np.float32)
+    shade[:, 250:] = 1.0  # all but the sheet's left quarter, and the desk beyond
+    shade = cv2.GaussianBlur(shade, (0, 0), 30)
+    frame = (frame * (1.0 - 0.2 * shade)[..., None]).astype(np.uint8)
+    assert is_dark_ink(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+    assert recognizer.read_array(frame).numbers == ["4096", "17"]
+
+
+def test_a_corner_of_desk_cut_by_the_pictures_border_sets_neither_pen_nor_digit_height():
+    page = make_page(["4096", "17"], size=(640, 480), seed=4)
+    core = (cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY) < 128).astype(np.uint8)
+    alone = measure_scale(core)
+    core[260:, :50] = 1  # a solid block in the corner, 50 pixels wide
+    with_desk = measure_scale(core)
+    assert 2 <= alone.stroke <= 10
+    assert with_desk.stroke == pytest.approx(alone.stroke)
+    assert with_desk.height == pytest.approx(alone.height)
+    # A tight crop: the only mark touches the border, and still sets the pen.
+    assert measure_scale(np.pad(np.ones((60, 12), np.uint8), ((0, 0), (20, 20)))).stroke > 3
