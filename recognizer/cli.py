@@ -59,15 +59,21 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train the CNN on MNIST",
                                 description="Train the digit CNN and write model.json + model.h5 + model.onnx.")
     train.add_argument("--data", required=True, metavar="DIR", help="folder with the MNIST IDX files")
-    train.add_argument("--output", default=None, metavar="DIR", help="model folder (default: the shipped models/)")
+    train.add_argument("--output", default=None, metavar="DIR",
+                       help="model folder (default: the shipped models/ for the student, models/teacher/ for the others)")
     train.add_argument("--epochs", type=int, default=None)
     train.add_argument("--batch-size", type=int, default=None)
     train.add_argument("--limit", type=int, default=None, metavar="N", help="train on the first N digits only")
-    train.add_argument("--kind", choices=("digits", "scene"), default="digits",
+    train.add_argument("--kind", choices=("digits", "scene", "student"), default="digits",
                        help="digits: the MNIST digit model (model.json/.h5); scene: the model that also "
-                            "learns the detector's crops and 'not a digit' (scene.json/.h5). Both are shipped.")
+                            "learns the detector's crops and 'not a digit' (scene.json/.h5); those two are the "
+                            "teachers. student: one cheaper network that learns to read as the teachers do "
+                            "together (model.json/.h5); the reader ships with it.")
+    train.add_argument("--teacher", default=None, metavar="DIR",
+                       help="student kind: the folder of the digit and scene models (default: models/teacher/)")
     train.add_argument("--scenes", type=int, default=None, metavar="N",
-                       help="generated scenes whose detector crops join the data (scene kind: default 400)")
+                       help="generated scenes whose detector crops join the data (scene kind: default 400, "
+                            "student: 1200)")
     train.add_argument("--init-from", metavar="DIR", default=None,
                        help="start from this model folder's weights (fine-tuning)")
     train.add_argument("--learning-rate", type=float, default=None, metavar="LR",
@@ -77,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate = commands.add_parser("calibrate", help="fit the confidence temperature on held-out data",
                                     description="Fit calibration.json on the held-out data training uses.")
     calibrate.add_argument("--data", required=True, metavar="DIR", help="folder with the MNIST IDX files")
-    calibrate.add_argument("--model", default=None, metavar="DIR", help="model folder (default: shipped)")
+    calibrate.add_argument("--model", default=None, metavar="DIR",
+                           help="folder of the scene model (default: the shipped models/teacher/)")
     calibrate.add_argument("--scenes", type=int, default=None, metavar="N", help="as given to train (default 400)")
     calibrate.add_argument("--seed", type=int, default=1)
 
@@ -201,7 +208,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from recognizer.export import export_onnx
     from recognizer.model_files import default_model_dir
 
-    output = Path(args.output) if args.output else default_model_dir()
+    shipped = default_model_dir()
+    output = Path(args.output) if args.output else shipped if args.kind == "student" else shipped / "teacher"
     spec = training.KINDS[args.kind]
     config = training.TrainConfig(
         data=Path(args.data),
@@ -214,6 +222,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         scenes=spec["scenes"] if args.scenes is None else args.scenes,
         init_from=Path(args.init_from) if args.init_from else None,
         learning_rate=args.learning_rate or training.LEARNING_RATE,
+        teacher=Path(args.teacher) if args.teacher else shipped / "teacher",
     )
     record = training.train(config)
     history = record["history"]
@@ -230,9 +239,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from recognizer import train as training
     from recognizer.export import export_onnx
-    from recognizer.model_files import locate
+    from recognizer.model_files import default_model_dir, locate
 
-    files = locate(args.model)
+    files = locate(args.model or default_model_dir() / "teacher")
+    if not (files.folder / "scene.json").is_file():
+        raise RecognizerError(files.folder, "no scene.json here: only a scene model is calibrated")
     config = training.TrainConfig(data=Path(args.data), output=files.folder, seed=args.seed,
                                   scenes=training.SCENES if args.scenes is None else args.scenes)
     report = training.calibrate(config)

@@ -52,7 +52,7 @@ def plot_confusion(matrix: np.ndarray, path: Path, title: str) -> None:
     plt.close(fig)
 
 
-def plot_history(history: dict, path: Path) -> None:
+def plot_history(history: dict, path: Path, measure: str = "accuracy") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -64,7 +64,7 @@ def plot_history(history: dict, path: Path) -> None:
         acc_ax.plot(epochs, history[key], marker="o", ms=3, label=label)
     for key, label in (("loss", "training"), ("val_loss", "validation")):
         loss_ax.plot(epochs, history[key], marker="o", ms=3, label=label)
-    acc_ax.set_title("accuracy per epoch")
+    acc_ax.set_title(f"{measure} per epoch")
     loss_ax.set_title("loss per epoch")
     loss_ax.set_yscale("log")
     for ax in (acc_ax, loss_ax):
@@ -91,5 +91,8 @@ def evaluate(data: Path, model: str | None, runtime: str, output: Path) -> dict:
     history_file = locate(model).folder / "history.json"
     if history_file.is_file():
         plots.append(output / "training_curves.png")
-        plot_history(json.loads(history_file.read_text())["history"], plots[-1])
+        record = json.loads(history_file.read_text())
+        # A student's targets are its teachers' readings: its "accuracy" is how often it agrees with them.
+        measure = "agreement with the teachers" if record.get("kind") == "student" else "accuracy"
+        plot_history(record["history"], plots[-1], measure)
     return {"accuracy": accuracy, "correct": correct, "total": len(labels), "plots": [str(p) for p in plots]}

@@ -505,19 +505,32 @@ def feeding_of(metadata: dict[str, str]) -> Feeding:
     return Feeding(float(metadata.get("feeding_scale", 1.0)), metadata.get("feeding_invert") == "true")
 
 
+def _trained_here(model: KerasModel) -> bool:
+    """Whether ``recognizer train`` made this model: a scene model stands beside
+    it, or the ``history.json`` it wrote names the kind trained."""
+    if model.format != "json+h5":
+        return False
+    if scene_pair(model.path) is not None:
+        return True
+    try:
+        record = json.loads(Path(model.path).with_name("history.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and record.get("kind") in ("digits", "scene", "student")
+
+
 def export_onnx(model_path: Path, onnx_path: Path, feeding: Feeding | None = None) -> Path:
     """Write the derived ONNX file of the model at ``model_path`` to ``onnx_path``.
 
     ``feeding`` None: detected (``recognizer.feeding``) for a model from
-    elsewhere; the shipped and trained models (an 11-class scene model beside)
-    are fed as they were trained.
+    elsewhere; the shipped and trained models (an 11-class scene model beside,
+    or ``recognizer train``'s record) are fed as they were trained.
     """
     model = load_keras_model(model_path)
     if feeding is None:
         from recognizer.feeding import detect_feeding
 
-        trained_here = model.format == "json+h5" and scene_pair(model.path) is not None
-        feeding = Feeding() if trained_here else detect_feeding(model).feeding
+        feeding = Feeding() if _trained_here(model) else detect_feeding(model).feeding
     proto = build_onnx(model, feeding)
     onnx_path = Path(onnx_path)
     onnx_path.parent.mkdir(parents=True, exist_ok=True)

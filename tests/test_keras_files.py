@@ -226,14 +226,15 @@ def test_keras3_files_match_keras_itself(tmp_path):
 # Feeding detected
 # ----------------------------------------------------------------------------
 def _shipped_with(tmp_path, front_layers, name):
-    """The shipped digit model behind extra front layers: a model that expects another feeding."""
-    spec = json.loads((ROOT / "models" / "model.json").read_text())
+    """The shipped digit model (a teacher of the reading model) behind extra front
+    layers: a model that expects another feeding."""
+    spec = json.loads((ROOT / "models" / "teacher" / "model.json").read_text())
     layers = spec["config"]["layers"]
     layers[1:1] = front_layers
     folder = tmp_path / name
     folder.mkdir()
     (folder / "digits.json").write_text(json.dumps(spec))
-    shutil.copy(ROOT / "models" / "model.h5", folder / "digits.h5")
+    shutil.copy(ROOT / "models" / "teacher" / "model.h5", folder / "digits.h5")
     return load_keras_model(folder / "digits.json")
 
 
@@ -321,8 +322,8 @@ def test_shipped_files_are_checked_against_their_recorded_hashes(tmp_path):
     folder = tmp_path / "models"
     shutil.copytree(ROOT / "models", folder)
     assert load_classifier(str(folder)).predict(BATCH[..., 0]).shape == (5, 11)
-    calibration = folder / "calibration.json"
-    calibration.write_text(calibration.read_text().replace("\n", " \n", 1))  # one byte changed
+    architecture = folder / "model.json"
+    architecture.write_text(architecture.read_text().replace("\n", " \n", 1))  # one byte changed
     with pytest.raises(RecognizerError, match="sha256 differs"):
         load_classifier(str(folder))
 

@@ -1,6 +1,7 @@
 """Training smoke test: one epoch on a few hundred digits, no ../shared needed."""
 
 import gzip
+import json
 
 import numpy as np
 import pytest
@@ -54,6 +55,9 @@ def test_train_one_epoch_writes_a_model_that_reads(tiny_mnist, tmp_path):
     for name in ("model.json", "model.h5", "model.onnx", "history.json"):
         assert (out / name).is_file(), name
     assert load_classifier(str(out)).predict(np.zeros((2, 28, 28), np.float32)).shape == (2, 10)
+    student = ["train", "--data", str(tiny_mnist), "--output", str(tmp_path / "student"), "--kind", "student",
+               "--teacher", str(out), "--epochs", "1", "--limit", "300", "--scenes", "2"]
+    assert main(student) == 1  # a digit model alone cannot teach "not a digit"
     assert main(["train", "--data", str(tiny_mnist), "--output", str(out), "--kind", "scene", "--epochs", "1",
                  "--limit", "300", "--scenes", "3"]) == 0
     for name in ("scene.json", "scene.h5", "scene_history.json", "calibration.json"):
@@ -64,6 +68,20 @@ def test_train_one_epoch_writes_a_model_that_reads(tiny_mnist, tmp_path):
     assert main(["evaluate", "--data", str(tiny_mnist), "--model", str(out), "--output", str(tmp_path / "ev")]) == 0
     assert (tmp_path / "ev" / "confusion_matrix.png").is_file()
     assert (tmp_path / "ev" / "training_curves.png").is_file()
+
+    # The student: one network taught by the two above, written as the model a reader loads on its own.
+    assert main(student) == 0
+    taught = tmp_path / "student"
+    for name in ("model.json", "model.h5", "model.onnx", "history.json"):
+        assert (taught / name).is_file(), name
+    assert not (taught / "scene.json").exists() and not (taught / "calibration.json").exists()
+    record = json.loads((taught / "history.json").read_text())
+    assert record["kind"] == "student" and record["teacher"] == str(out)
+    assert record["copies"] >= 1 and all(n % (1 + record["copies"]) == 0 for n in record["train_per_class"])
+    held_out = record["held_out_accuracy"]
+    assert all(0.0 <= held_out[key] <= 1.0 for key in ("student", "teacher", "agreement"))
+    probabilities = load_classifier(str(taught)).predict(np.zeros((4, 28, 28), np.float32))
+    assert probabilities.shape == (4, 11)
 
 
 def test_temperature_fit_softens_overconfident_scores():
