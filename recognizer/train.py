@@ -74,42 +74,37 @@ class TrainConfig:
 # ----------------------------------------------------------------------------
 # Model
 # ----------------------------------------------------------------------------
-def build_model(classes: int = 10, dense: int = 128):
-    """A small VGG-style CNN: ~10 M multiply-adds per digit.
+def _convnet(blocks: list[tuple[int, int, int, float]], classes: int, dense: int, dense_dropout: float, name: str):
+    """A VGG-style CNN: for each block (filters, kernel, convolutions, dropout),
+    that many 'valid' convolutions, each with a batch norm, then 2x2 pooling and
+    dropout; then one dense layer and the softmax.
 
     'valid' padding keeps the cost low enough to classify a frame's digits in a
     few milliseconds; batch norm after each convolution folds into the
-    convolution when the model is exported for inference. Half as wide (16
-    and 32 filters, a quarter of the cost) the scene model read a form's 150
-    marks in 7 ms instead of 21, but read forms and cluttered photos about
-    half a point of end-to-end F1 worse (forms under the 0.97 aimed at).
+    convolution when the model is exported for inference.
     """
     import keras
     from keras import layers
 
-    return keras.Sequential(
-        [
-            keras.Input(shape=INPUT_SHAPE),
-            layers.Conv2D(32, 3, activation="relu"),
-            layers.BatchNormalization(),
-            layers.Conv2D(32, 3, activation="relu"),
-            layers.BatchNormalization(),
-            layers.MaxPooling2D(2),
-            layers.Dropout(0.2),
-            layers.Conv2D(64, 3, activation="relu"),
-            layers.BatchNormalization(),
-            layers.Conv2D(64, 3, activation="relu"),
-            layers.BatchNormalization(),
-            layers.MaxPooling2D(2),
-            layers.Dropout(0.25),
-            layers.Flatten(),
-            layers.Dense(dense, activation="relu"),
-            layers.BatchNormalization(),
-            layers.Dropout(0.4),
-            layers.Dense(classes, activation="softmax"),
-        ],
-        name="digits",
-    )
+    stack = [keras.Input(shape=INPUT_SHAPE)]
+    for filters, kernel, convolutions, dropout in blocks:
+        for _ in range(convolutions):
+            stack += [layers.Conv2D(filters, kernel, activation="relu"), layers.BatchNormalization()]
+        stack += [layers.MaxPooling2D(2), layers.Dropout(dropout)]
+    stack += [layers.Flatten(), layers.Dense(dense, activation="relu"), layers.BatchNormalization(),
+              layers.Dropout(dense_dropout), layers.Dense(classes, activation="softmax")]
+    return keras.Sequential(stack, name=name)
+
+
+def build_model(classes: int = 10, dense: int = 128):
+    """The teachers: ~10 M multiply-adds per digit.
+
+    Half as wide (16 and 32 filters, a quarter of the cost) the scene model read
+    a form's 150 marks in 7 ms instead of 21, but read forms and cluttered
+    photos about half a point of end-to-end F1 worse (forms under the 0.97
+    aimed at), trained on the labels.
+    """
+    return _convnet([(32, 3, 2, 0.2), (64, 3, 2, 0.25)], classes, dense, 0.4, "digits")
 
 
 def build_student(classes: int = 11, dense: int = 256):
@@ -122,30 +117,7 @@ def build_student(classes: int = 11, dense: int = 256):
     half a point of end-to-end F1 worse than the teachers; taught their
     probabilities, they read as the teachers do (``benchmarks/RESULTS.md``).
     """
-    import keras
-    from keras import layers
-
-    return keras.Sequential(
-        [
-            keras.Input(shape=INPUT_SHAPE),
-            layers.Conv2D(32, 5, activation="relu"),
-            layers.BatchNormalization(),
-            layers.MaxPooling2D(2),
-            layers.Dropout(0.1),
-            layers.Conv2D(64, 3, activation="relu"),
-            layers.BatchNormalization(),
-            layers.Conv2D(64, 3, activation="relu"),
-            layers.BatchNormalization(),
-            layers.MaxPooling2D(2),
-            layers.Dropout(0.15),
-            layers.Flatten(),
-            layers.Dense(dense, activation="relu"),
-            layers.BatchNormalization(),
-            layers.Dropout(0.3),
-            layers.Dense(classes, activation="softmax"),
-        ],
-        name="student",
-    )
+    return _convnet([(32, 5, 1, 0.1), (64, 3, 2, 0.15)], classes, dense, 0.3, "student")
 
 
 # ----------------------------------------------------------------------------
