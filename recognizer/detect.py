@@ -39,6 +39,8 @@ ONE_STROKE_HEIGHT = 0.7  # a straight stroke at least this share of the digit he
 SMALL_PRINT = 0.5  # under this share of the digit height...
 FINE_PRINT = 0.5  # ...and this share of the pen's width: print
 JOIN_OVERLAP = 0.25  # a piece joins a mark it overlaps in x by this share of the narrower
+FRAME_BAND = 0.1  # a frame's ink lies within this share of its box's side of the box's edge...
+FRAME_SHARE = 0.8  # ...this much of it at least
 CUT_OFF_RATIO = 6  # a mark touching the border of an image this many times its size is cut off
 CUT_MIN_ASPECT = 0.9  # marks at least this wide for their height may be touching digits
 CUT_MIN_PIECE_HEIGHT = 0.75  # each piece of a cut stands this tall against the mark
@@ -276,6 +278,16 @@ def _grow_into_faint(strong: list[Candidate], low: Components, seeds: np.ndarray
     return result
 
 
+def _hugs_its_box(c: Candidate) -> bool:
+    """Whether most of the mark's ink lies along the sides of its box, as a
+    frame's does (a border round a picture, a table's outline): a digit drawn
+    thin to fill the picture, a 0 included, holds much of its ink inside."""
+    band = max(1, int(FRAME_BAND * min(c.box.w, c.box.h)))
+    inside = c.mask[band:-band, band:-band]
+    total = int(np.count_nonzero(c.mask))
+    return total > 0 and int(np.count_nonzero(inside)) <= (1.0 - FRAME_SHARE) * total
+
+
 def _drop_lines_and_edges(cands: list[Candidate], shape: tuple[int, int]) -> list[Candidate]:
     height, width = shape
     kept = []
@@ -284,7 +296,7 @@ def _drop_lines_and_edges(cands: list[Candidate], shape: tuple[int, int]) -> lis
         fill = c.mask.mean()
         is_rule = b.w > LINE_ASPECT * b.h and b.w > 3 * MIN_DIGIT_SIDE
         spans_page = b.h > 0.8 * height or b.w > 0.8 * width
-        is_frame = spans_page and fill < 0.15
+        is_frame = spans_page and fill < 0.15 and _hugs_its_box(c)
         touches = (b.x == 0) + (b.y == 0) + (b.right == width) + (b.bottom == height)
         is_edge = touches >= 1 and (b.h > 0.6 * height or b.w > 0.6 * width) and min(b.w, b.h) < 0.1 * max(b.w, b.h)
         # Cut off by the picture's edge (or the desk beyond a sheet): not readable.

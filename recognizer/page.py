@@ -391,7 +391,8 @@ def _border_strips(core: np.ndarray) -> np.ndarray | None:
     return cv2.dilate(strips, np.ones((SHEET_EDGE_MARGIN, SHEET_EDGE_MARGIN), np.uint8)).astype(bool)
 
 
-def _measure(ink: np.ndarray, page: np.ndarray | None) -> tuple[Scale, np.ndarray, np.ndarray | None]:
+def _measure(ink: np.ndarray, page: np.ndarray | None,
+             drawn: bool = False) -> tuple[Scale, np.ndarray, np.ndarray | None]:
     """The pen and digit height of the marks that reach ``ink``'s threshold,
     with the ink map and sheet mask they were measured on.
 
@@ -399,11 +400,14 @@ def _measure(ink: np.ndarray, page: np.ndarray | None) -> tuple[Scale, np.ndarra
     (``page``; None: no desk found) can be the darkest "ink" there is, setting
     a threshold that no handwriting reaches: when the measures are absurd,
     such strips (``_border_strips``) are taken off the sheet and the marks
-    measured again; kept if that makes sense of them.
+    measured again; kept if that makes sense of them. Not in a ``drawn``
+    picture (one flat canvas, ``flat_level``): it has no desk or shadow, and
+    its measures are "absurd" because one digit fills it, its stroke running
+    on to the border (a 7's stem), which must not be taken off as a strip.
     """
     core = (ink >= choose_threshold(ink)).astype(np.uint8)
     found = measure_scale(core)
-    if found.plausible(ink.shape):
+    if drawn or found.plausible(ink.shape):
         return found, ink, page
     strips = _border_strips(core)
     if strips is None:
@@ -430,9 +434,11 @@ def learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.nda
     step = min(1.0, LEARN_MAX_SIDE / max(gray.shape))
     look = gray if step == 1.0 else cv2.resize(gray, None, fx=step, fy=step, interpolation=cv2.INTER_AREA)
     dark_ink = is_dark_ink(look)
-    canvas = None if dark_ink else flat_level(look)
+    flat = flat_level(look)
+    canvas = None if dark_ink else flat
+    drawn = flat is not None
     ink, page = ink_map(look, dark_ink, canvas=canvas)
-    first, ink, page = _measure(ink, page)
+    first, ink, page = _measure(ink, page, drawn)
     pen = first.stroke
     window = None
     if pen > 0 and STROKE_WINDOW * pen < max(look.shape) / 8:
@@ -446,7 +452,7 @@ def learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.nda
         window = min(THICK_PEN_WINDOW * pen, max(look.shape) / 2)
     if window:
         ink, _ = ink_map(look, dark_ink, window=window, page=page, canvas=canvas)
-    fitted, ink, page = _measure(ink, page)
+    fitted, ink, page = _measure(ink, page, drawn)
     # Working pixels per pixel of ``gray``, from the measures in ``gray``'s pixels.
     factor = working_factor(Scale(fitted.stroke / step, fitted.height / step), gray.shape) if rescale else 1.0
     if page is not None:

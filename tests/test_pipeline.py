@@ -373,6 +373,36 @@ def test_a_digit_drawn_white_on_a_black_canvas_as_in_mnist_is_read(recognizer, s
         assert recognizer.read_array(255 - white_on_black).numbers == [str(digit)], f"{digit} black on white"
 
 
+def test_mnist_sevens_drawn_large_whose_stems_reach_the_border_are_read(recognizer, mnist_dir):
+    """Many of MNIST's 7s run their stems to the bottom of the 28x28 field.
+    Drawn 280x280, such a digit fills the picture and touches its border: the
+    page's measures looked absurd, so the mark along the border was taken off
+    the page as a strip of desk, and nothing was read. A flat canvas has no desk."""
+    from recognizer.mnist import load_mnist
+
+    images, labels = load_mnist(mnist_dir, "test")
+    for index in (26, 141, 262):  # 7s whose stems touch the bottom row
+        assert labels[index] == 7
+        drawn = cv2.resize(images[index], (280, 280), interpolation=cv2.INTER_CUBIC)
+        assert recognizer.read_array(drawn).numbers == ["7"], f"test digit {index}, white on black"
+        assert recognizer.read_array(255 - drawn).numbers == ["7"], f"test digit {index}, black on white"
+
+
+def test_a_digit_drawn_thin_to_fill_the_picture_is_not_a_frame(recognizer):
+    """A thin-pen digit 240 px tall on a 280x280 canvas spans the picture with
+    little ink in its box, as a frame round a picture does; but a frame's ink
+    hugs its box's sides, and a digit's does not."""
+    from recognizer.synthetic import render_digit
+
+    for digit, seed in ((2, 1), (3, 2), (0, 0)):
+        glyph = render_digit(digit, 240, np.random.default_rng(seed), pen=0.04)
+        drawing = (255 * _centred(glyph, 280)).astype(np.uint8)
+        assert recognizer.read_array(drawing).numbers == [str(digit)], digit
+    frame = np.zeros((280, 280), np.uint8)
+    cv2.rectangle(frame, (10, 10), (269, 269), 255, 8)
+    assert recognizer.read_array(frame).numbers == []
+
+
 def _drawn_number(digits: str, height: int, pen: float, seed: int) -> np.ndarray:
     """Black digits drawn side by side on a white 560x280 canvas (a drawing app's)."""
     from recognizer.synthetic import render_digit
