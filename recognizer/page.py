@@ -34,6 +34,7 @@ THICK_PEN_WINDOW = 4  # strokes too thick for the first look's window: this many
 THICK_PEN_SHARE = 0.2  # when no thicker than this share of the digit height (else a shadow or desk)
 NOISE_FLOOR = 10  # ink-map levels that are never ink
 PAGE_CONTRAST = 0.7  # a desk is darker than this share of the paper's brightness
+DARK_PAPER = 0.5  # on a flat canvas, "paper" darker than this share of it is a dark stroke wider than the window
 CANVAS_FLAT = 0.5  # a "desk" with this share of its pixels at one grey level is a drawing's flat canvas...
 SHEET_FILL = 0.9  # ...and a bright shape on it that fills less of its bounding rectangle is strokes, not a page
 SHEET_EDGE_MARGIN = 7  # pixels: a mark this close to the sheet's edge touches it
@@ -266,12 +267,15 @@ def ink_map(gray: np.ndarray, dark_ink: bool, window: float | None = None,
     masked out. Returns the ink map and the sheet
     mask found (or the ``page`` given, found with a wider window).
 
-    ``canvas``: the level of the flat canvas that light strokes were drawn
-    on (``flat_level``), which is then their background everywhere. Where
-    strokes are wider than the window (a digit drawn to fill the picture),
-    an opening keeps their crossings as "board" and leaves holes in the ink;
-    a drawing has no shade for a window to follow. (Dark ink holds up there
-    without it: its share of a dark "paper" is still whole.)
+    ``canvas``: the level of the flat canvas the strokes were drawn on
+    (``flat_level``). Light strokes are measured from it everywhere: where
+    they are wider than the window (a digit drawn to fill the picture), an
+    opening keeps their crossings as "board" and leaves holes in the ink; a
+    drawing has no shade for a window to follow. Under dark strokes, a closing
+    keeps a marker's stroke wider than the window as dark "paper", and the
+    ink inside it vanishes, leaving its outline: there, "paper" darker than
+    ``DARK_PAPER`` of the canvas is the canvas. (A grey panel on a rendered
+    page is lighter, and stays paper.)
     """
     if canvas is not None and not dark_ink:
         return cv2.subtract(gray, canvas), page
@@ -291,6 +295,8 @@ def ink_map(gray: np.ndarray, dark_ink: bool, window: float | None = None,
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
     op = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
     background = cv2.morphologyEx(small, op, kernel, borderType=cv2.BORDER_REPLICATE)
+    if canvas is not None:  # dark strokes on a flat canvas
+        background[background < DARK_PAPER * canvas] = canvas
     if page is None and dark_ink and first_look:
         sheet = _page_mask(background, small)
         if sheet is not None:
@@ -434,9 +440,8 @@ def learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.nda
     step = min(1.0, LEARN_MAX_SIDE / max(gray.shape))
     look = gray if step == 1.0 else cv2.resize(gray, None, fx=step, fy=step, interpolation=cv2.INTER_AREA)
     dark_ink = is_dark_ink(look)
-    flat = flat_level(look)
-    canvas = None if dark_ink else flat
-    drawn = flat is not None
+    canvas = flat_level(look)
+    drawn = canvas is not None
     ink, page = ink_map(look, dark_ink, canvas=canvas)
     first, ink, page = _measure(ink, page, drawn)
     pen = first.stroke

@@ -403,6 +403,20 @@ def test_a_digit_drawn_thin_to_fill_the_picture_is_not_a_frame(recognizer):
     assert recognizer.read_array(frame).numbers == []
 
 
+def test_a_digit_in_a_broad_black_marker_on_a_white_canvas_is_read(recognizer):
+    """Black strokes a fifth of the digit's height wide, drawn on a flat white
+    canvas: wider than the background window, a closing kept them as dark
+    "paper" and only their outlines were ink (a 7 read as 8, a 1 not read).
+    Light strokes on a flat dark canvas were always measured from the canvas."""
+    from recognizer.synthetic import render_digit
+
+    for digit, side, height, seed in ((1, 400, 320, 30), (6, 560, 436, 89), (7, 400, 308, 235), (9, 400, 348, 50)):
+        glyph = render_digit(digit, height, np.random.default_rng(seed), pen=0.22)
+        drawing = 255 - (255 * _centred(glyph, side)).astype(np.uint8)
+        assert recognizer.read_array(drawing).numbers == [str(digit)], f"{digit} black on white"
+        assert recognizer.read_array(255 - drawing).numbers == [str(digit)], f"{digit} white on black"
+
+
 def _drawn_number(digits: str, height: int, pen: float, seed: int) -> np.ndarray:
     """Black digits drawn side by side on a white 560x280 canvas (a drawing app's)."""
     from recognizer.synthetic import render_digit
