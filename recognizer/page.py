@@ -56,7 +56,7 @@ class PageHint:
     shape: tuple[int, int]  # of the frame's grey image
     factor: float = 1.0  # working pixels per pixel of that image
     pen: float = 0.0  # the page's widest typical stroke, working pixels
-    canvas: int | None = None  # the flat canvas's level, for light strokes drawn on one (``flat_level``)
+    canvas: int | None = None  # the level of the flat canvas the strokes were drawn on, if any (``flat_level``)
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
