@@ -44,6 +44,9 @@ FRAME_SHARE = 0.8  # ...this much of it at least
 CUT_OFF_RATIO = 6  # a mark touching the border of an image this many times its size is cut off
 CUT_MIN_ASPECT = 0.9  # marks at least this wide for their height may be touching digits
 CUT_MIN_PIECE_HEIGHT = 0.75  # each piece of a cut stands this tall against the mark
+CUT_TRIES = 24  # lines tried for each cut, least ink first, until the pieces stand tall enough,
+CUT_INK_SLACK = 1.5  # ...each crossing at most this many times the least ink any line crosses,
+CUT_FLOURISH = 0.8  # ...when the piece too short holds less than this share of an even piece's ink
 CUT_MAX_LEAN = 0.3  # a cut's line runs at most this share of the mark's height aside from top to bottom
 RUN_GAP = 0.6  # marks less than this many heights apart are side by side, in one run (a word, a number)
 
@@ -417,6 +420,25 @@ def _cut_lines(mask: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarr
     return along, np.count_nonzero(ink, axis=1), starts
 
 
+def _part(c: Candidate, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """The ink of ``c`` between two cut lines (a column in each row)."""
+    columns = np.arange(c.box.w)[None, :]
+    return c.mask & (columns >= left[:, None]) & (columns < right[:, None])
+
+
+def _piece(c: Candidate, part: np.ndarray) -> Candidate | None:
+    """``part`` of ``c`` as a mark of its own, boxed tight; None unless it
+    stands nearly as tall as ``c`` (``CUT_MIN_PIECE_HEIGHT``) and is no sliver."""
+    b = c.box
+    rows, cols = np.nonzero(part)
+    if rows.size < 12:
+        return None
+    y0, y1, x0, x1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    if (y1 - y0) < CUT_MIN_PIECE_HEIGHT * b.h or (x1 - x0) < 0.12 * b.h:
+        return None
+    return Candidate(Box(b.x + int(x0), b.y + int(y0), int(x1 - x0), int(y1 - y0)), part[y0:y1, x0:x1], c.strength)
+
+
 def _cut(c: Candidate, pieces: int) -> list[Candidate]:
     """Cut ``c`` into ``pieces`` along straight lines (upright or leaning)
     where a single thin stroke joins digits, each near its even share of the
@@ -426,40 +448,45 @@ def _cut(c: Candidate, pieces: int) -> list[Candidate]:
     may lean over the other (a 7's stem beside a 3): the cut is the line
     near its place that crosses the least ink, crossing at most one stroke.
     A digit split down its middle is crossed by two or three strokes. Each
-    piece must also stand nearly as tall as the mark (``CUT_MIN_PIECE_HEIGHT``),
-    or the "cut" only sheds a flourish (the tail of a flat 2) or parts the
-    two loops of a leaning 8 along its slant.
+    piece must also stand nearly as tall as the mark (``CUT_MIN_PIECE_HEIGHT``).
+    Where the least-ink line sheds only a flourish that short (a 3's tail
+    reaching under its neighbour), the next lines, crossing about as little
+    ink, are tried; where it parts the mark into short halves (the two loops
+    of an 8 written on a slant) the mark is not two digits side by side.
     """
     b = c.box
-    mask = c.mask
-    cuts, start = [], 0
+    even_share = np.count_nonzero(c.mask) / pieces
+    result: list[Candidate] = []
+    left = np.zeros(b.h, np.int64)
+    start = 0
     for k in range(1, pieces):
         centre = k * b.w / pieces
         lo = max(start + 2, int(round(centre - 0.5 * b.w / pieces)))
         hi = min(b.w - 2, int(round(centre + 0.5 * b.w / pieces)) + 1)
         if hi <= lo:
             return []
-        along, crossed, strokes = _cut_lines(mask, lo, hi)
+        along, crossed, strokes = _cut_lines(c.mask, lo, hi)
         fine = np.flatnonzero(strokes <= 1)
         if fine.size == 0:
             return []
         middle = along[fine].mean(axis=1)
-        best = fine[np.lexsort((np.abs(middle - centre), crossed[fine]))[0]]
-        cuts.append(along[best])
-        start = int(along[best].max())  # the next cut lies wholly right of this one
-    result = []
-    columns = np.arange(b.w)[None, :]
-    edges = [np.zeros(b.h, np.int64), *cuts, np.full(b.h, b.w, np.int64)]
-    for left, right in zip(edges[:-1], edges[1:]):
-        part = mask & (columns >= left[:, None]) & (columns < right[:, None])
-        rows, cols = np.nonzero(part)
-        if rows.size < 12:
+        order = fine[np.lexsort((np.abs(middle - centre), crossed[fine]))][:CUT_TRIES]
+        order = order[crossed[order] <= CUT_INK_SLACK * crossed[order[0]]]
+        for rank, line in enumerate(order):
+            parts = [_part(c, left, along[line])]
+            if k == pieces - 1:  # the last cut also makes the last piece
+                parts.append(_part(c, along[line], np.full(b.h, b.w, np.int64)))
+            found = [_piece(c, part) for part in parts]
+            if None not in found:
+                break
+            short = [part for part, piece in zip(parts, found) if piece is None]
+            if rank == 0 and max(np.count_nonzero(part) for part in short) >= CUT_FLOURISH * even_share:
+                return []
+        else:
             return []
-        y0, y1, x0, x1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
-        if (y1 - y0) < CUT_MIN_PIECE_HEIGHT * b.h or (x1 - x0) < 0.12 * b.h:
-            return []
-        sub = Box(b.x + int(x0), b.y + int(y0), int(x1 - x0), int(y1 - y0))
-        result.append(Candidate(sub, part[y0:y1, x0:x1], c.strength))
+        result.extend(found)
+        left = along[line]
+        start = int(left.max())  # the next cut lies wholly right of this one
     return result
 
 

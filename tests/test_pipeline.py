@@ -91,6 +91,15 @@ def test_digits_running_into_each_other_are_read_as_two(recognizer, first, secon
     assert recognizer.read_array(image).numbers == [f"{first}{second}"]
 
 
+@pytest.mark.parametrize("first, second, overlap, seed", [(9, 0, 6, 2), (3, 7, 6, 3), (4, 0, 6, 25)])
+def test_a_pair_whose_thinnest_join_sheds_only_a_flourish_is_cut_further_on(recognizer, first, second, overlap, seed):
+    """The line crossing the least ink cuts off a stroke's end too short to be
+    a digit; the next lines, crossing about as little, part the two digits."""
+    image = overlapping_pair(first, second, overlap, seed)
+    assert cv2.connectedComponents((image < 140).astype(np.uint8))[0] == 2  # background + one mark
+    assert recognizer.read_array(image).numbers == [f"{first}{second}"]
+
+
 class WholeOrPieces:
     """Reads a crop wider than tall (a mark read whole) as a 4 with
     confidence ``whole``, and a taller one (a piece of its proposed cut) as a
