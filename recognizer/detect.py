@@ -457,11 +457,10 @@ def _cut(c: Candidate, pieces: int) -> list[Candidate]:
     b = c.box
     even_share = np.count_nonzero(c.mask) / pieces
     result: list[Candidate] = []
-    left = np.zeros(b.h, np.int64)
-    start = 0
+    left, right_edge = np.zeros(b.h, np.int64), np.full(b.h, b.w, np.int64)
     for k in range(1, pieces):
         centre = k * b.w / pieces
-        lo = max(start + 2, int(round(centre - 0.5 * b.w / pieces)))
+        lo = max(int(left.max()) + 2, int(round(centre - 0.5 * b.w / pieces)))  # wholly right of the last cut
         hi = min(b.w - 2, int(round(centre + 0.5 * b.w / pieces)) + 1)
         if hi <= lo:
             return []
@@ -475,7 +474,7 @@ def _cut(c: Candidate, pieces: int) -> list[Candidate]:
         for rank, line in enumerate(order):
             parts = [_part(c, left, along[line])]
             if k == pieces - 1:  # the last cut also makes the last piece
-                parts.append(_part(c, along[line], np.full(b.h, b.w, np.int64)))
+                parts.append(_part(c, along[line], right_edge))
             found = [_piece(c, part) for part in parts]
             if None not in found:
                 break
@@ -486,7 +485,6 @@ def _cut(c: Candidate, pieces: int) -> list[Candidate]:
             return []
         result.extend(found)
         left = along[line]
-        start = int(left.max())  # the next cut lies wholly right of this one
     return result
 
 
