@@ -4,8 +4,9 @@
 
 Each number (2 to 4 digits, 30 to 70 pixels tall) is written alone on grey
 paper; one pair of neighbouring digits is slid together until their ink
-touches, then on by up to ``--overlap`` of the digit height (0.03: touching,
-as quick handwriting does; 0.12: one digit running over the other). Digits
+touches, then on by up to 0.03 of the digit height (touching, as quick
+handwriting does) or 0.12 (one digit running over the other): see
+``recognizer.scenes.touching_scene``. Seeds are the numbers' indices. Digits
 come from MNIST's *test* images (even numbers) and handwriting fonts (odd
 numbers; stroke-drawn digits stand in when none is installed), as in the
 scene benchmark. Prints the numbers read exactly, overall and split by
@@ -26,48 +27,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks" / "scenes"))
 
 import cv2  # noqa: E402
-import numpy as np  # noqa: E402
 
 from recognizer.classify import load_classifier  # noqa: E402
 from recognizer.pipeline import Recognizer  # noqa: E402
+from recognizer.scenes import touching_scene  # noqa: E402
 from run import DEFAULT_MNIST, glyph_sources  # noqa: E402  (the scene benchmark's glyphs)
 
 OVERLAPS = (0.03, 0.12)
-
-
-def _tight(glyph: np.ndarray) -> np.ndarray:
-    rows, cols = np.nonzero(glyph > 0.2)
-    return glyph[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
-
-
-def touching_number(seed: int, overlap: float, sources) -> tuple[np.ndarray, str, str]:
-    """A grey picture of a number with one touching pair; the number and the pair."""
-    rng = np.random.default_rng([7, seed])
-    count = int(rng.integers(2, 5))
-    text = "".join(str(d) for d in rng.integers(0, 10, count))
-    height = int(rng.integers(30, 70))
-    glyphs = [_tight(sources[seed % 2].glyph(int(c), height, rng)) for c in text]
-    touch = int(rng.integers(0, count - 1))
-    ink = np.zeros((height * 3, sum(g.shape[1] for g in glyphs) + 40 * count + 100), np.float32)
-    x, base = 50, height * 2
-    for k, glyph in enumerate(glyphs):
-        y = base - glyph.shape[0] + int(rng.integers(-height // 15, height // 15 + 1))
-        if k == touch + 1:
-            # Slide left until the glyph's ink meets its neighbour's, then on a little.
-            for shift in range(glyph.shape[1]):
-                trial = np.zeros_like(ink)
-                trial[y : y + glyph.shape[0], x - shift : x - shift + glyph.shape[1]] = glyph
-                if ((trial > 0.3) & (ink > 0.3)).any():
-                    break
-            x -= shift + int(round(rng.uniform(0, overlap) * height))
-        region = ink[y : y + glyph.shape[0], x : x + glyph.shape[1]]
-        np.maximum(region, glyph, out=region)
-        x += glyph.shape[1] + int(height * rng.uniform(0.15, 0.4))
-    ink = ink[:, : x + 50]
-    paper, dark = rng.uniform(170, 235), rng.uniform(20, 80)
-    image = cv2.GaussianBlur(paper - (paper - dark) * np.clip(ink, 0, 1), (0, 0), 0.7)
-    image += rng.normal(0, 3, image.shape)
-    return np.clip(image, 0, 255).astype(np.uint8), text, text[touch : touch + 2]
 
 
 def main() -> None:
@@ -84,8 +50,9 @@ def main() -> None:
     for overlap in OVERLAPS:
         exact, with_one, ones, misread = 0, 0, 0, []
         for seed in range(args.numbers):
-            image, text, pair = touching_number(seed, overlap, sources)
-            numbers = recognizer.read_array(image).numbers
+            scene = touching_scene(seed, sources[seed % 2], overlap)
+            text, pair = scene.numbers[0], scene.domain
+            numbers = recognizer.read_array(scene.image).numbers
             right = numbers == [text]
             exact += right
             if "1" in pair:

@@ -11,6 +11,10 @@ Four kinds, each deterministic from a seed:
   look like digits (O l S Z B), a handwritten word, pen strokes, specks and a
   coffee ring: none of them a digit.
 
+Besides them, ``touching_scene`` writes one number with a touching pair of
+digits on grey paper: the touching-digits benchmark reads it, and training
+learns the pair whole as "not a digit" from it.
+
 Digits come from a ``GlyphSource``: MNIST images (use the *test* split for
 scoring), handwriting fonts, or the stroke renderer in ``synthetic``. Truth is
 each digit's label and tight ink box in the final image, and the numbers as
@@ -51,7 +55,7 @@ LOOKALIKES = "OlSZBIo"
 class Scene:
     kind: str
     seed: int
-    image: np.ndarray  # BGR uint8
+    image: np.ndarray  # BGR uint8 (a touching scene's: grey)
     boxes: list[Box] = field(default_factory=list)  # tight ink box per digit
     labels: list[int] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)  # reading order
@@ -630,6 +634,49 @@ def board_scene(seed: int, glyphs: GlyphSource) -> Scene:
     scene.image = _finish(image, rng, rng.uniform(0.4, 1.2), rng.uniform(2, 6), int(rng.integers(55, 92)))
     _truth(scene, sheet.labels, sheet)
     return scene
+
+
+def _tight(glyph: np.ndarray) -> np.ndarray:
+    rows, cols = np.nonzero(glyph > 0.2)
+    return glyph[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+
+
+def touching_scene(seed: int, glyphs: GlyphSource, overlap: float) -> Scene:
+    """A grey picture of one number (2 to 4 digits, 30 to 70 pixels tall) in
+    which one pair of neighbouring digits touches: the second is slid left
+    until its ink meets the first's, then on by up to ``overlap`` of the digit
+    height (0.03: touching, as quick handwriting does; 0.12: one digit running
+    over the other). Each digit's box is where its glyph was laid, so the two
+    of the pair overlap; ``domain`` names the pair ("47")."""
+    rng = np.random.default_rng([7, seed])
+    count = int(rng.integers(2, 5))
+    text = "".join(str(d) for d in rng.integers(0, 10, count))
+    height = int(rng.integers(30, 70))
+    laid = [_tight(glyphs.glyph(int(c), height, rng)) for c in text]
+    touch = int(rng.integers(0, count - 1))
+    ink = np.zeros((height * 3, sum(g.shape[1] for g in laid) + 40 * count + 100), np.float32)
+    x, base = 50, height * 2
+    boxes = []
+    for k, glyph in enumerate(laid):
+        y = base - glyph.shape[0] + int(rng.integers(-height // 15, height // 15 + 1))
+        if k == touch + 1:
+            # Slide left until the glyph's ink meets its neighbour's, then on a little.
+            for shift in range(glyph.shape[1]):
+                trial = np.zeros_like(ink)
+                trial[y : y + glyph.shape[0], x - shift : x - shift + glyph.shape[1]] = glyph
+                if ((trial > 0.3) & (ink > 0.3)).any():
+                    break
+            x -= shift + int(round(rng.uniform(0, overlap) * height))
+        region = ink[y : y + glyph.shape[0], x : x + glyph.shape[1]]
+        np.maximum(region, glyph, out=region)
+        boxes.append(Box(x, y, glyph.shape[1], glyph.shape[0]))
+        x += glyph.shape[1] + int(height * rng.uniform(0.15, 0.4))
+    ink = ink[:, : x + 50]
+    paper, dark = rng.uniform(170, 235), rng.uniform(20, 80)
+    image = cv2.GaussianBlur(paper - (paper - dark) * np.clip(ink, 0, 1), (0, 0), 0.7)
+    image += rng.normal(0, 3, image.shape)
+    return Scene("touching", seed, np.clip(image, 0, 255).astype(np.uint8), boxes, [int(c) for c in text],
+                 [text], domain=text[touch : touch + 2])
 
 
 def make_scene(kind: str, seed: int, glyphs: GlyphSource) -> Scene:

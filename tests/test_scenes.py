@@ -2,7 +2,7 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.scenes import KINDS, StrokeGlyphs, make_scene
+from recognizer.scenes import KINDS, StrokeGlyphs, make_scene, touching_scene
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -68,3 +68,15 @@ def test_photo_scenes_name_the_paper_they_show():
             assert scene.paper == "squared"
             assert across > 10_000 and upright > 0.5 * across, seed
     assert seen == {"plain", "ruled", "squared"}
+
+
+def test_a_touching_scene_has_one_pair_whose_ink_meets():
+    scene = touching_scene(4, StrokeGlyphs(), overlap=0.03)
+    assert scene.image.ndim == 2 and scene.numbers == ["".join(str(label) for label in scene.labels)]
+    pair = scene.numbers[0].index(scene.domain)
+    left, right = scene.boxes[pair], scene.boxes[pair + 1]
+    assert right.x < left.right  # laid over each other's boxes...
+    ink = scene.image < scene.image.max() - 60
+    count, _ = cv2.connectedComponents(ink[:, left.x : right.right].astype(np.uint8))
+    assert count - 1 == 1  # ...and their ink is one mark
+    assert np.array_equal(scene.image, touching_scene(4, StrokeGlyphs(), overlap=0.03).image)
