@@ -339,8 +339,8 @@ class Recognizer:
         for whole, *cuts in marks:
             best, bar = whole, confidences[whole.rows[0]] - CUT_MARGIN
             if labels[whole.rows[0]] == NOT_A_DIGIT and probabilities[whole.rows[0], NOT_A_DIGIT] >= SURE_NOT_A_DIGIT:
-                # A scribble, a zigzag or a caret cut into its strokes reads as
-                # a row of slanted 1s ("WW" as 11 at 0.99 and 0.98); touching
+                # A scribble such as a zigzag, cut into its strokes, reads as
+                # a row of slanted 1s ("WW" as 11 at 0.95 and 0.91); touching
                 # digits the model rejects whole are doubted, not sure: in
                 # benchmarks/touching.py no pair rightly cut was rejected
                 # whole at more than 0.89.

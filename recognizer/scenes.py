@@ -12,8 +12,8 @@ Four kinds, each deterministic from a seed:
   coffee ring: none of them a digit.
 
 Besides them, ``touching_scene`` writes one number with a touching pair of
-digits on grey paper: the touching-digits benchmark reads it, and training
-learns the pair whole as "not a digit" from it.
+digits on grey paper, each digit boxed where its glyph was laid: the
+touching-digits benchmark (``benchmarks/touching.py``) reads it.
 
 Digits come from a ``GlyphSource``: MNIST images (use the *test* split for
 scoring), handwriting fonts, or the stroke renderer in ``synthetic``. Truth is
