@@ -4,7 +4,9 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.rules import PEN_COLOUR, SLIVER_RUN, Rules, _median_along, colourfulness, erase_rules, remove_lines
+from recognizer.numeric import label_components
+from recognizer.rules import (PEN_COLOUR, SLIVER_RUN, Rules, _centred, _median_along, colourfulness, erase_rules,
+                             find_rules, remove_lines)
 
 
 def test_rule_thickness_is_the_median_depth_under_each_segment():
@@ -76,6 +78,44 @@ def test_a_stroke_drawn_along_a_rule_is_kept():
     base = cleaned[143:152, 265:318]
     assert (base.any(axis=0)).mean() >= 0.9  # the base is there along its length
     assert cleaned[146:154, :200].sum() == 0 and cleaned[146:154, 360:].sum() == 0  # the rule is gone
+
+
+def _row_on_a_thick_skewed_rule() -> np.ndarray:
+    """A page large enough to be searched for rules at half size, with a
+    table's row line 4 px thick, skewed by 0.7 degrees, and five 0s written
+    on it with a 7 px pen."""
+    mask = np.zeros((1000, 1200), np.uint8)
+    cv2.line(mask, (40, 600), (1160, 586), 1, 4)
+    for k in range(5):
+        x = 400 + 40 * k
+        cv2.ellipse(mask, (x, 580 - int(14 * (x - 40) / 1120)), (12, 18), 0, 0, 360, 1, 7)
+    return mask
+
+
+def test_a_thick_rule_is_measured_at_its_centre_under_a_broad_pen():
+    """A segment found along a thick rule's edge measures it about 2 thick;
+    the deepest point a pixel off gives its centre's depth. Where the pen is
+    no broader than that rule, the measure stays on the segment."""
+    mask = np.zeros((60, 300), np.uint8)
+    mask[28:34] = 1  # a rule 6 px thick
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
+    edge = np.array([[10, 29, 290, 29]])  # along its upper edge
+    on_edge = 2.0 * _median_along(distance, edge)
+    assert on_edge[0] < 4.0
+    assert _centred(distance, edge, on_edge, pen=9.0)[0] >= 5.0
+    assert _centred(distance, edge, on_edge, pen=4.0)[0] == on_edge[0]  # a pen as thin as the rule
+    assert _centred(distance, edge, on_edge, pen=0.0)[0] == on_edge[0]  # no pen known
+
+
+def test_a_thick_skewed_rule_under_broad_digits_goes():
+    """The rule's middle is not taken for a stroke drawn along it and kept:
+    the five 0s on it come apart, each its own mark. (Measured on the
+    segment alone, a scrap of the rule 174 px long joined two of them.)"""
+    mask = _row_on_a_thick_skewed_rule()
+    cleaned = erase_rules(mask, find_rules(mask, 35.0, pen=7.0))
+    marks = label_components(cleaned)
+    assert marks.count - 1 == 5
+    assert marks.boxes[1:, 2].max() <= 40
 
 
 def _the_one_piece_left(cleaned: np.ndarray) -> tuple[float, int]:
