@@ -27,9 +27,9 @@ RULE_GAP = 8  # pixels: a rule is followed past its found ends over gaps this lo
 RULE_SLACK = 2  # ...and this many pixels to either side of its line,
 RULE_FOLLOW = 2  # ...for at most this many shortest rule lengths (a desk's grain is not followed far)
 STROKE_OVER_RULE = 1.0  # pixels: a stroke along a rule is this much deeper than half the rule...
-BROAD_PEN = 1.5  # ...its thickness measured at its centre where the page's pen is this many times thicker
-THICK_RULE = 3.0  # pixels: and the rule is thicker than this (a Hough segment may run along its edge)
 ALONG_RULE = 7  # pixels: ...and runs along it at least this far
+THICK_RULE = 3.0  # pixels: a rule thicker than this is measured at its centre (a segment may run along its edge)...
+BROAD_PEN = 1.5  # ...where the page's pen is at least this many times thicker still
 SIDE_REACH = 4  # pixels: a box side's ends lie this close to rules...
 SIDE_WIDTH = 1.5  # ...and at most this many times as thick as they are,
 SIDE_MARGIN = 1.5  # or this many pixels thicker (thin rules are measured a pixel thin)
@@ -70,8 +70,8 @@ def colourfulness(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray | Non
     return colour
 
 
-def _rules(mask: np.ndarray, max_thickness: float, min_length: int, colour: np.ndarray | None,
-           part: Part, pen: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+def _rules(mask: np.ndarray, max_thickness: float, min_length: int, colour: np.ndarray | None, part: Part,
+           pen: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Long thin straight lines at any angle (ruled paper in perspective, skewed
     forms, underlines), drawn as masks as thick as they are: the mostly
     horizontal ones and the mostly vertical ones apart, and a map of each
@@ -153,9 +153,8 @@ def _centred(distance: np.ndarray, segments: np.ndarray, thicknesses: np.ndarray
     pixel or two off its centre: a table's row line, 4 to 6 pixels thick,
     was measured 2 thick, its own middle then passed for a stroke drawn along
     it and was kept, and it joined the five digits written on it into one long
-    mark that was dropped.
-    Its centre lies within a pixel of the segment (the deepest point of a 3x3
-    neighbourhood). A thin pen's stroke along a rule is no deeper than the
+    mark that was dropped. The centre lies within a pixel of the segment: the
+    deepest point of a 3x3 neighbourhood is taken. A thin pen's stroke along a rule is no deeper than the
     rule's centre, and was kept only because the rule was measured too thin:
     where the pen is not clearly broader than the rule, the measure stays on
     the segment (over 576 cached photo and clutter scenes, centring every
@@ -163,7 +162,8 @@ def _centred(distance: np.ndarray, segments: np.ndarray, thicknesses: np.ndarray
     if pen <= 0:
         return thicknesses
     centred = 2.0 * _median_along(cv2.dilate(distance, np.ones((3, 3), np.uint8)), segments)
-    return np.where((centred > THICK_RULE) & (pen >= BROAD_PEN * centred), np.maximum(centred, thicknesses), thicknesses)
+    broad_pen = (centred > THICK_RULE) & (pen >= BROAD_PEN * centred)
+    return np.where(broad_pen, np.maximum(centred, thicknesses), thicknesses)
 
 
 def _median_along(values: np.ndarray, segments: np.ndarray) -> np.ndarray:

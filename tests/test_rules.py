@@ -82,8 +82,9 @@ def test_a_stroke_drawn_along_a_rule_is_kept():
 
 def _row_on_a_thick_skewed_rule() -> np.ndarray:
     """A page large enough to be searched for rules at half size, with a
-    table's row line 4 px thick, skewed by 0.7 degrees, and five 0s written
-    on it with a 7 px pen."""
+    table's row line drawn 4 px thick, skewed by 0.7 degrees (where the
+    search finds it as segments along its edges), and five 0s written on it
+    with a 7 px pen."""
     mask = np.zeros((1000, 1200), np.uint8)
     cv2.line(mask, (40, 600), (1160, 586), 1, 4)
     for k in range(5):
