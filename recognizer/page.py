@@ -32,6 +32,7 @@ STROKE_WINDOW = 8  # the background window spans this many stroke widths...
 MIN_WINDOW = 24  # ...and at least this many pixels;
 THICK_PEN_WINDOW = 4  # strokes too thick for the first look's window: this many of their widths,
 THICK_PEN_SHARE = 0.2  # when no thicker than this share of the digit height (else a shadow or desk)
+NARROW_LOOK = 0.03  # a page whose measures make no sense is looked at again with a window this share of its side
 NOISE_FLOOR = 10  # ink-map levels that are never ink
 PAGE_CONTRAST = 0.7  # a desk is darker than this share of the paper's brightness
 DARK_PAPER = 0.5  # on a flat canvas, "paper" darker than this share of it is a dark stroke wider than the window
@@ -433,9 +434,10 @@ def learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.nda
     The look is taken on a copy of at most ``LEARN_MAX_SIDE`` pixels a side:
     first with a wide background window (polarity, the sheet on a desk, the
     pen), then with a window fitted to that pen (the digit height; the wide
-    look blurs shadows and desk into marks of its own). The returned hint is in
-    the pixels of the working copy the page is then read at (``gray``'s own
-    when not ``rescale``). When that copy is the look itself, the look's last
+    look blurs shadows and desk into marks of its own), and where those
+    measures still make no sense, with a narrow one (``_narrow_look``). The
+    returned hint is in the pixels of the working copy the page is then read
+    at (``gray``'s own when not ``rescale``). When that copy is the look itself, the look's last
     ink map is the one the page is read from, and is returned with the hint.
     """
     step = min(1.0, LEARN_MAX_SIDE / max(gray.shape))
@@ -459,6 +461,8 @@ def learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.nda
     if window:
         ink, _ = ink_map(look, dark_ink, window=window, page=page, canvas=canvas)
     fitted, ink, page = _measure(ink, page, drawn)
+    if not drawn and not fitted.plausible(look.shape):
+        window, fitted, ink, page = _narrow_look(look, dark_ink, page, canvas, step) or (window, fitted, ink, page)
     # Working pixels per pixel of ``gray``, from the measures in ``gray``'s pixels.
     factor = working_factor(Scale(fitted.stroke / step, fitted.height / step), gray.shape) if rescale else 1.0
     if page is not None:
@@ -467,6 +471,31 @@ def learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.nda
     hint = PageHint(dark_ink, window * to_working if window else None, fitted.height * to_working,
                     page, gray.shape, factor, fitted.stroke * to_working if fitted.plausible(look.shape) else 0.0, canvas)
     return hint, ink if step == factor == 1.0 else None
+
+
+def _narrow_look(look: np.ndarray, dark_ink: bool, page: np.ndarray | None, canvas: int | None,
+                 step: float) -> tuple[float, Scale, np.ndarray, np.ndarray | None] | None:
+    """(window, measures, ink map, sheet mask) of a second try at a page whose
+    measures made no sense; None if it makes no more sense of them.
+
+    A band of shadow across the sheet, narrower than the first look's window
+    (1/8 of the picture), is left in that look's ink map as one long, broad
+    "stroke". Taken for the pen, it sets a window for broad markers, which
+    leaves the band in again: the page's pen and digit height come out absurd,
+    the writing next to the band is lost, and the band is read as a "1"
+    hundreds of pixels tall. A window ``NARROW_LOOK`` of the picture's side
+    takes such a band for paper; once the pen is found, the window is fitted
+    to it, as on a page whose first look made sense.
+    """
+    narrow = NARROW_LOOK * max(look.shape)
+    found = _measure(ink_map(look, dark_ink, window=narrow, page=page, canvas=canvas)[0], page)
+    if not found[0].plausible(look.shape):
+        return None
+    fitted_window = max(STROKE_WINDOW * found[0].stroke, MIN_WINDOW * step)
+    fitted = _measure(ink_map(look, dark_ink, window=fitted_window, page=page, canvas=canvas)[0], page)
+    if fitted[0].plausible(look.shape):
+        return fitted_window, *fitted
+    return narrow, *found
 
 
 def working_factor(scale_: Scale, shape: tuple[int, int]) -> float:

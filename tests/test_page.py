@@ -4,8 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.page import is_dark_ink, measure_scale
-from recognizer.synthetic import make_page
+from recognizer.page import is_dark_ink, learn_page, measure_scale
+from recognizer.synthetic import make_page, render_digit
 
 
 def test_a_few_small_digits_on_a_whole_sheet_are_dark_ink(recognizer):
@@ -57,3 +57,28 @@ def test_a_corner_of_desk_cut_by_the_pictures_border_sets_neither_pen_nor_digit_
     assert with_desk.height == pytest.approx(alone.height)
     # A tight crop: the only mark touches the border, and still sets the pen.
     assert measure_scale(np.pad(np.ones((60, 12), np.uint8), ((0, 0), (20, 20)))).stroke > 3
+
+
+@pytest.mark.parametrize("band", [40, 80])
+def test_a_band_of_shadow_across_the_sheet_is_paper_not_a_giant_one(recognizer, band):
+    """A shadow band narrower than the first look's window, far broader than
+    any pen, was taken for the pen: the page's measures came out absurd, the
+    digits beside the band were lost, and the band read as a "1" some 500
+    pixels tall. The page is looked at again with a narrow window."""
+    rng = np.random.default_rng(0)
+    _, across = np.mgrid[0:768, 0:1024]
+    paper = 215.0 + 15.0 * across / 1024 + rng.normal(0, 3, across.shape)  # lit from one side, grainy
+    x = 330
+    for digit in (5, 8):
+        glyph = render_digit(digit, 30, rng, pen=0.12)
+        paper[430 : 430 + glyph.shape[0], x : x + glyph.shape[1]] -= 150 * glyph
+        x += glyph.shape[1] + 6
+    shadow = np.zeros(paper.shape, np.float32)
+    cv2.line(shadow, (150, 700), (600, 80), 1.0, band)
+    shadow = cv2.GaussianBlur(shadow, (0, 0), band / 4)
+    photo = np.clip(paper * (1 - 0.35 * shadow), 0, 255).astype(np.uint8)
+    hint, _ = learn_page(photo)
+    assert 2 <= hint.pen <= 6 and 20 <= hint.digit_height <= 40
+    reading = recognizer.read_array(photo)
+    assert reading.numbers == ["58"]
+    assert all(digit.box.h < 40 for digit in reading.digits)
