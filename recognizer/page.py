@@ -437,8 +437,9 @@ def learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.nda
     look blurs shadows and desk into marks of its own), and where those
     measures still make no sense, with a narrow one (``_narrow_look``). The
     returned hint is in the pixels of the working copy the page is then read
-    at (``gray``'s own when not ``rescale``). When that copy is the look itself, the look's last
-    ink map is the one the page is read from, and is returned with the hint.
+    at (``gray``'s own when not ``rescale``). When that copy is the look
+    itself, the look's last ink map is the one the page is read from, and is
+    returned with the hint.
     """
     step = min(1.0, LEARN_MAX_SIDE / max(gray.shape))
     look = gray if step == 1.0 else cv2.resize(gray, None, fx=step, fy=step, interpolation=cv2.INTER_AREA)
@@ -462,7 +463,9 @@ def learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.nda
         ink, _ = ink_map(look, dark_ink, window=window, page=page, canvas=canvas)
     fitted, ink, page = _measure(ink, page, drawn)
     if not drawn and not fitted.plausible(look.shape):
-        window, fitted, ink, page = _narrow_look(look, dark_ink, page, canvas, step) or (window, fitted, ink, page)
+        narrow = _narrow_look(look, dark_ink, page, canvas, step)
+        if narrow is not None:
+            window, fitted, ink, page = narrow
     # Working pixels per pixel of ``gray``, from the measures in ``gray``'s pixels.
     factor = working_factor(Scale(fitted.stroke / step, fitted.height / step), gray.shape) if rescale else 1.0
     if page is not None:
