@@ -463,9 +463,9 @@ def learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.nda
         ink, _ = ink_map(look, dark_ink, window=window, page=page, canvas=canvas)
     fitted, ink, page = _measure(ink, page, drawn)
     if not drawn and not fitted.plausible(look.shape):
-        narrow = _narrow_look(look, dark_ink, page, canvas, step)
-        if narrow is not None:
-            window, fitted, ink, page = narrow
+        again = _narrow_look(look, dark_ink, page, canvas, step)
+        if again is not None:
+            window, fitted, ink, page = again
     # Working pixels per pixel of ``gray``, from the measures in ``gray``'s pixels.
     factor = working_factor(Scale(fitted.stroke / step, fitted.height / step), gray.shape) if rescale else 1.0
     if page is not None:

@@ -154,11 +154,11 @@ def _centred(distance: np.ndarray, segments: np.ndarray, thicknesses: np.ndarray
     was measured 2 thick, its own middle then passed for a stroke drawn along
     it and was kept, and it joined the five digits written on it into one long
     mark that was dropped. The centre lies within a pixel of the segment: the
-    deepest point of a 3x3 neighbourhood is taken. A thin pen's stroke along a rule is no deeper than the
-    rule's centre, and was kept only because the rule was measured too thin:
-    where the pen is not clearly broader than the rule, the measure stays on
-    the segment (over 576 cached photo and clutter scenes, centring every
-    rule lost 0.6 and 0.7 points of end-to-end F1)."""
+    deepest point of a 3x3 neighbourhood is taken. A thin pen's stroke along
+    a rule is no deeper than the rule's centre, and was kept only because the
+    rule was measured too thin: where the pen is not clearly broader than the
+    rule, the measure stays on the segment (over 576 cached photo and clutter
+    scenes, centring every rule lost 0.6 and 0.7 points of end-to-end F1)."""
     if pen <= BROAD_PEN * THICK_RULE:  # no rule could pass (no pen known, or a fine one): spare a page-wide pass
         return thicknesses
     centred = 2.0 * _median_along(cv2.dilate(distance, np.ones((3, 3), np.uint8)), segments)
