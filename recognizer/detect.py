@@ -122,7 +122,8 @@ def _levels(threshold: float) -> _Levels:
 
 
 def _components(ink: np.ndarray, threshold: float, digit_height: float,
-                colour: np.ndarray | None = None, part: Part | None = None, pen: float = 0.0) -> list[Candidate]:
+                colour: np.ndarray | None = None, part: Part | None = None, pen: float = 0.0,
+                rule_height: float = 0.0) -> list[Candidate]:
     """Hysteresis at two levels.
 
     First the marks whose core reaches ``threshold``, each grown down to half
@@ -131,16 +132,19 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float,
     threshold everywhere would merge neighbouring strong marks instead.
 
     ``part``: where ``ink`` lies on its page, if it is a part of one; ``pen``:
-    the page's pen width, if known (rules are measured by it: ``find_rules``).
+    the page's pen width, if known (rules are measured by it: ``find_rules``);
+    ``rule_height``: the height a rule must be ``RULE_LENGTH`` times longer
+    than, if above ``digit_height`` (``PageHint.rule_height``).
     """
     levels = _levels(threshold)
     faint = (ink >= levels.rules).astype(np.uint8)
     high = (ink >= levels.strong).astype(np.uint8)
     rules = None
-    searched = _longest_side(high) >= max(LINE_MIN_LENGTH, RULE_LENGTH * digit_height)
+    rule_height = max(rule_height, digit_height)
+    searched = _longest_side(high) >= max(LINE_MIN_LENGTH, RULE_LENGTH * rule_height)
     if searched:
         # Some strong mark is long enough to hold a rule: look for rules.
-        rules = find_rules(high, digit_height, faint, colour, part, pen)
+        rules = find_rules(high, rule_height, faint, colour, part, pen)
         if rules is not None:
             high = erase_rules(high, rules)
     candidates = _marks(ink, high, ink >= threshold)
@@ -152,7 +156,7 @@ def _components(ink: np.ndarray, threshold: float, digit_height: float,
     if np.count_nonzero(seeds) < MIN_FAINT_SEEDS:  # nothing fainter on this page
         return _flag_marks_on_rules(candidates, rules, ink, levels.strong)
     if not searched:  # faint rules (light ruled paper) matter at the fainter level
-        rules = find_rules(high, digit_height, faint, colour, part, pen)
+        rules = find_rules(high, rule_height, faint, colour, part, pen)
     low = erase_rules((ink >= levels.faint).astype(np.uint8), rules)
     low_marked = label_components(low)
     grown = _grow_into_faint(candidates, low_marked, seeds, digit_height)
@@ -178,14 +182,15 @@ def _inked_area(ink: np.ndarray, threshold: float) -> tuple[int, int, int, int]:
 
 
 def _marks_in_inked_area(ink: np.ndarray, threshold: float, digit_height: float,
-                         colour: np.ndarray | None = None, pen: float = 0.0) -> list[Candidate]:
+                         colour: np.ndarray | None = None, pen: float = 0.0,
+                         rule_height: float = 0.0) -> list[Candidate]:
     """``_components`` run on the page's ``_inked_area`` only, in page pixels."""
     x, y, w, h = _inked_area(ink, threshold)
     if w * h >= INKED_SHARE * ink.size:
-        return _components(ink, threshold, digit_height, colour, pen=pen)
+        return _components(ink, threshold, digit_height, colour, pen=pen, rule_height=rule_height)
     inside = (slice(y, y + h), slice(x, x + w))
     found = _components(ink[inside], threshold, digit_height, None if colour is None else colour[inside],
-                        Part(x, y, ink.shape), pen)
+                        Part(x, y, ink.shape), pen, rule_height)
     for c in found:
         _move(c, x, y)
     return found
@@ -640,7 +645,8 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
     threshold = choose_threshold(ink)
     dark_ink = hint.dark_ink
     colour = colourfulness(image, gray.shape)
-    cands = _drop_lines_and_edges(_marks_in_inked_area(ink, threshold, hint.digit_height, colour, hint.pen), gray.shape)
+    marks = _marks_in_inked_area(ink, threshold, hint.digit_height, colour, hint.pen, hint.rule_height)
+    cands = _drop_lines_and_edges(marks, gray.shape)
     if hint.page is not None:
         cands = _drop_on_sheet_edge(cands, hint.page)
     cands = _drop_faint(cands)

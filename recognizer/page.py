@@ -42,6 +42,8 @@ SHEET_EDGE_MARGIN = 7  # pixels: a mark this close to the sheet's edge touches i
 SHEET_EDGE_STEP = 0.18  # the sheet's edge: a 3x3 neighbourhood spanning this share of its light
 BORDER_STRIP = 0.25  # a mark along the picture's border for this share of its side is desk or shadow, not writing
 MIN_DIGIT_SIDE = 8  # pixels, at working scale
+TALL_MARKS = 80  # percentile: the height the taller marks drawn with the page's pen reach...
+TALL_APART = 1.3  # ...is the handwriting's when this many times their median (which small print then sets)
 
 
 @dataclass
@@ -58,6 +60,26 @@ class PageHint:
     factor: float = 1.0  # working pixels per pixel of that image
     pen: float = 0.0  # the page's widest typical stroke, working pixels
     canvas: int | None = None  # the level of the flat canvas the strokes were drawn on, if any (``flat_level``)
+    tall_height: float = 0.0  # the height the page's taller digit-like marks reach (``Scale.tall``), working pixels
+
+    @property
+    def rule_height(self) -> float:
+        """The height a rule must be ``RULE_LENGTH`` times longer than: the
+        taller marks' where they stand apart from the rest (``TALL_APART``),
+        else the digit height.
+
+        Where printed words outnumber the handwriting, the print sets the
+        digit height, and a handwritten "1" or a row of digits is longer
+        than ``RULE_LENGTH`` of its heights: the rule search took the 1 for a
+        rule and erased it ("815" read "85"). The digit height stays the
+        print's where it serves: the page is read at a scale that keeps the
+        smaller marks legible. (Over 192 cached scenes of each kind, the
+        80th percentile for both lost half a point of end-to-end F1 on
+        photos; for rules alone but without ``TALL_APART``, forms read 15
+        scenes worse and 13 better.)"""
+        if self.tall_height >= TALL_APART * self.digit_height:
+            return self.tall_height
+        return self.digit_height
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -324,6 +346,7 @@ class Scale:
 
     stroke: float  # the widest typical stroke, pixels (90th percentile)
     height: float  # the typical height of digit-shaped marks, pixels
+    tall: float = 0.0  # the height the taller of them reach, pixels (``TALL_MARKS``; at least ``height``)
 
     def plausible(self, shape: tuple[int, int]) -> bool:
         """Whether the measures look like a page of writing: a shadow or the desk
@@ -340,6 +363,12 @@ def measure_scale(core: np.ndarray) -> Scale:
     of the marks drawn with that pen (at least 60 % of its width), so the
     small print of a form, far more numerous than its digits, does not set
     it; nor do specks (it is never less than the median of the taller half).
+
+    ``tall``, the height the taller of those marks reach, is the handwriting's
+    where printed words or letters drawn as boldly outnumber it (a cluttered
+    page): the median is then the print's. The page is read at a scale set by
+    the median, which keeps the smaller marks legible; a rule must be longer
+    than ``tall`` (see ``PageHint.rule_height``).
     """
     marked = label_components(core)
     x, y, w, h = marked.boxes[1:].T
@@ -362,9 +391,10 @@ def measure_scale(core: np.ndarray) -> Scale:
     widths = 2.0 * area[1:] / np.maximum(perimeter[1:], 1)
     pen = percentile(widths[marks - 1], 90)
     penned = shaped & (widths >= 0.6 * pen)
-    if penned.any():
-        height = max(height, float(np.median(h[penned])))
-    return Scale(pen, height)
+    if not penned.any():
+        return Scale(pen, height, height)
+    height = max(height, float(np.median(h[penned])))
+    return Scale(pen, height, max(height, float(np.percentile(h[penned], TALL_MARKS))))
 
 
 def choose_threshold(ink: np.ndarray) -> float:
@@ -472,7 +502,8 @@ def learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.nda
         page = cv2.resize(page, working_size(gray.shape, factor), interpolation=cv2.INTER_NEAREST)
     to_working = factor / step
     hint = PageHint(dark_ink, window * to_working if window else None, fitted.height * to_working,
-                    page, gray.shape, factor, fitted.stroke * to_working if fitted.plausible(look.shape) else 0.0, canvas)
+                    page, gray.shape, factor, fitted.stroke * to_working if fitted.plausible(look.shape) else 0.0, canvas,
+                    fitted.tall * to_working)
     return hint, ink if step == factor == 1.0 else None
 
 

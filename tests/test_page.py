@@ -82,3 +82,41 @@ def test_a_band_of_shadow_across_the_sheet_is_paper_not_a_giant_one(recognizer, 
     reading = recognizer.read_array(photo)
     assert reading.numbers == ["58"]
     assert all(digit.box.h < 40 for digit in reading.digits)
+
+
+def _note_beside_a_number(lines: int) -> np.ndarray:
+    """A handwritten "815", 44 px tall, under ``lines`` lines of bold print 11 px tall."""
+    rng = np.random.default_rng(1)
+    page = np.full((480, 640), 225.0) + rng.normal(0, 3, (480, 640))
+    x = 250
+    for digit in (8, 1, 5):
+        glyph = render_digit(digit, 44, rng, pen=0.09)
+        page[200 : 200 + glyph.shape[0], x : x + glyph.shape[1]] -= 160 * glyph
+        x += glyph.shape[1] + 10
+    image = np.clip(page, 0, 255).astype(np.uint8)
+    for line in range(lines):
+        cv2.putText(image, "call back at noon", (40 + 300 * (line % 2), 60 + 24 * (line // 2)),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.5, 60, 2, cv2.LINE_AA)
+    return image
+
+
+@pytest.mark.parametrize("lines", [1, 2])
+def test_a_handwritten_one_among_more_print_is_not_a_rule(recognizer, lines):
+    """Printed words drawn as boldly as the pen, more of them than digits, set
+    the page's digit height: the 1 was longer than a rule must be (2.5 such
+    heights), taken for one and erased ("815" read "85"). Rules are measured
+    against the height the taller marks reach; the page is still read at the
+    scale the print sets."""
+    image = _note_beside_a_number(lines)
+    hint, _ = learn_page(image)
+    assert hint.digit_height < 15 and hint.rule_height > 1.3 * hint.digit_height
+    assert recognizer.read_array(image).numbers == ["815"]
+
+
+def test_handwriting_alone_measures_rules_by_its_digit_height():
+    """Digits of one hand spread a little in height: that spread must not move
+    the rule search (a form's short table rules are near its limit)."""
+    page = make_page(["4096", "1733", "25"], size=(640, 480), seed=4)
+    hint, _ = learn_page(cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY))
+    assert hint.tall_height >= hint.digit_height > 0
+    assert hint.rule_height == hint.digit_height
