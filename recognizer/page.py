@@ -367,8 +367,8 @@ def measure_scale(core: np.ndarray) -> Scale:
     ``tall``, the height the taller of those marks reach, is the handwriting's
     where printed words or letters drawn as boldly outnumber it (a cluttered
     page): the median is then the print's. The page is read at a scale set by
-    the median, which keeps the smaller marks legible; a rule must be longer
-    than ``tall`` (see ``PageHint.rule_height``).
+    the median, which keeps the smaller marks legible; where ``tall`` stands
+    apart from it, rules are measured by ``tall`` (``PageHint.rule_height``).
     """
     marked = label_components(core)
     x, y, w, h = marked.boxes[1:].T
@@ -383,7 +383,7 @@ def measure_scale(core: np.ndarray) -> Scale:
     height = float(np.median(heights[len(heights) // 2 :])) if heights.size else 0.0
     marks = np.flatnonzero(shaped & (h >= 2 * MIN_DIGIT_SIDE)) + 1
     if marks.size == 0:
-        return Scale(0.0, height)
+        return Scale(0.0, height, height)
     boundary = core - cv2.erode(core, np.ones((3, 3), np.uint8))
     # Areas and perimeters: pixels counted per label, over the ink only.
     area = np.bincount(marked.labels[core > 0], minlength=marked.count)
