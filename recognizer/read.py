@@ -116,6 +116,11 @@ def set_apart_out_of_size(lines: list[Line]) -> tuple[list[Line], list[Digit]]:
     return _set_apart_lone(lines, out_of_size)
 
 
+def lone_confidence(min_confidence: float) -> float:
+    """The confidence a digit standing alone needs (``set_apart_doubtful_lone``)."""
+    return min_confidence + LONE_DOUBT * (1.0 - min_confidence)
+
+
 def set_apart_doubtful_lone(lines: list[Line], min_confidence: float,
                             picture_height: int | None = None) -> tuple[list[Line], list[Digit]]:
     """Split off one-digit numbers read with less confidence than a lone digit
@@ -139,7 +144,7 @@ def set_apart_doubtful_lone(lines: list[Line], min_confidence: float,
     is shown as a 9 at 0.78). Of MNIST's first 1,000 test digits, drawn white
     on black at 28x28, the bar held back 10: 6 read right, 4 wrong.
     """
-    needed = min_confidence + LONE_DOUBT * (1.0 - min_confidence)
+    needed = lone_confidence(min_confidence)
     if picture_height and len(lines) == 1 and len(lines[0].digits) == 1:
         if lines[0].digits[0].box.h >= FILLS_PICTURE * picture_height:
             return lines, []

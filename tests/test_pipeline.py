@@ -237,8 +237,32 @@ def test_a_bar_between_rules_is_not_made_a_1(between_rules, label):
     probabilities[1, 1], probabilities[1, NOT_A_DIGIT] = 0.1, 0.9
     labels = probabilities.argmax(axis=1)
     hypotheses = [[_Hypothesis([c], [k])] for k, c in enumerate(marks)]
-    Recognizer._keep_straight_ones(detection, hypotheses, probabilities, labels)
+    Recognizer._keep_straight_ones(detection, hypotheses, probabilities, labels, lone_bar=0.8)
     assert labels.tolist() == [3, label, 5]
+
+
+@pytest.mark.parametrize("ink, confidence", [(160.0, 0.8), (250.0, 0.56)])
+def test_a_lone_bar_read_1_unsurely_is_kept_when_inked_like_the_digits(ink, confidence):
+    """A lone straight bar read "1" at 0.56 ("not a digit" at 0.43: a thin 1
+    turned a few degrees) is raised to the lone-digit bar when inked like the
+    page's digits, and left as read when far darker (a printed l or I)."""
+    from recognizer.detect import Candidate, Detection
+    from recognizer.page import PageHint
+    from recognizer.pipeline import NOT_A_DIGIT, _Hypothesis
+    from recognizer.types import Box
+
+    marks = [Candidate(Box(10, 10, 20, 35), np.ones((35, 20), bool), 150.0),
+             Candidate(Box(200, 10, 5, 35), np.ones((35, 5), bool), ink)]
+    hint = PageHint(dark_ink=True, window=40.0, digit_height=35.0, page=None, shape=(60, 300))  # a 5 px pen
+    detection = Detection(np.zeros((60, 300), np.uint8), 1.0, True, 100.0, marks, hint, 35.0)
+    probabilities = np.zeros((2, 11), np.float32)
+    probabilities[0, 3] = 1.0
+    probabilities[1, 1], probabilities[1, NOT_A_DIGIT] = 0.56, 0.43
+    labels = probabilities.argmax(axis=1)
+    hypotheses = [[_Hypothesis([c], [k])] for k, c in enumerate(marks)]
+    Recognizer._keep_straight_ones(detection, hypotheses, probabilities, labels, lone_bar=0.8)
+    assert labels.tolist() == [3, 1]
+    assert probabilities[1, 1] == pytest.approx(confidence)
 
 
 def _printed_word_and_number(word: str) -> np.ndarray:
