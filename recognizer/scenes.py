@@ -470,7 +470,10 @@ def _place_numbers(sheet: Sheet, region: Box, count: int, height: int, glyphs: G
 # ----------------------------------------------------------------------------
 # The four kinds
 # ----------------------------------------------------------------------------
-def photo_scene(seed: int, glyphs: GlyphSource, clutter: bool = False) -> Scene:
+def photo_scene(seed: int, glyphs: GlyphSource, clutter: bool = False, turn: float = 0.0) -> Scene:
+    """A sheet on a desk, photographed in perspective; ``turn``: degrees the
+    camera is turned about its axis (counter-clockwise as seen; the sheet and
+    its rows then run at that angle), for ``benchmarks/tilted.py``."""
     rng = np.random.default_rng(seed)
     W, H = PHOTO_SIZES[int(rng.integers(len(PHOTO_SIZES)))]
     sheet_w = int(W * rng.uniform(0.75, 0.95))
@@ -513,6 +516,8 @@ def photo_scene(seed: int, glyphs: GlyphSource, clutter: bool = False) -> Scene:
     jitter = rng.uniform(-0.07, 0.07, (4, 2)) * [W, H]
     target = np.float32([[cx - half_w, cy - half_h], [cx + half_w, cy - half_h],
                          [cx + half_w, cy + half_h], [cx - half_w, cy + half_h]]) + jitter.astype(np.float32)
+    if turn:
+        target = cv2.transform(target[None], cv2.getRotationMatrix2D((cx, cy), turn, 1.0))[0]
     homography = cv2.getPerspectiveTransform(corners, target)
     warped = cv2.warpPerspective(sheet.colour, homography, (W, H), flags=cv2.INTER_LINEAR)
     cover = cv2.warpPerspective(np.ones(sheet.shape, np.float32), homography, (W, H), flags=cv2.INTER_LINEAR)

@@ -127,8 +127,7 @@ class Reading:
         if not self.width or width == self.width:
             return self
         factor = width / self.width
-        lines = [line.with_boxes(lambda box: box.scaled(factor)) for line in self.lines]
-        return Reading(self.source, width, height, lines, self.error, [box.scaled(factor) for box in self.rejected])
+        return self.with_boxes(lambda box: box.scaled(factor), width, height)
 
     def turned_back(self, turns: int) -> "Reading":
         """The reading of a copy of an image turned ``turns`` quarter turns
@@ -139,11 +138,13 @@ class Reading:
             return self
         width, height = (self.height, self.width) if turns % 2 else (self.width, self.height)
 
-        def back(box: Box) -> Box:
-            return box.turned_back(turns, width, height)
+        return self.with_boxes(lambda box: box.turned_back(turns, width, height), width, height)
 
-        lines = [line.with_boxes(back) for line in self.lines]
-        return Reading(self.source, width, height, lines, self.error, [back(box) for box in self.rejected])
+    def with_boxes(self, move: Callable[[Box], Box], width: int, height: int) -> "Reading":
+        """The same reading on an image of ``width`` x ``height`` pixels, each
+        box (digits' and rejected marks') moved there by ``move``."""
+        lines = [line.with_boxes(move) for line in self.lines]
+        return Reading(self.source, width, height, lines, self.error, [move(box) for box in self.rejected])
 
     def to_dict(self) -> dict:
         return {

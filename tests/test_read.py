@@ -1,4 +1,9 @@
-from recognizer.read import group_lines, set_apart_doubtful_lone, set_apart_out_of_size
+import math
+
+import numpy as np
+import pytest
+
+from recognizer.read import group_lines, row_tilt, set_apart_doubtful_lone, set_apart_out_of_size
 from recognizer.types import Box, Digit, Reading
 
 
@@ -117,3 +122,42 @@ def test_a_comma_read_as_a_small_1_hanging_low_does_not_break_the_row():
     digits = _digits([(2, 0, 4), (3, 40, -2), (1, 65, -2), (7, 90, -2)])
     digits.append(Digit(Box(24, 36, 6, 14), 1, 0.9))  # level with the 2, not with the 3
     assert [line.text for line in group_lines(digits)] == ["21317"]
+
+
+def _tilted_rows(degrees: float, rows: int = 2, per_row: int = 5, pitch: float = 30, row_gap: float = 90):
+    """Digits (20x40 boxes) in ``rows`` evenly spaced rows running at ``degrees``
+    (positive: falling to the right), with the digits' positions along and
+    across the row, for checking a grouping against them."""
+    cos, sin = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    digits, places = [], []
+    for row in range(rows):
+        for k in range(per_row):
+            along, across = 100 + pitch * k, 100 + row_gap * row
+            x, y = 300 + along * cos - across * sin, 300 + along * sin + across * cos
+            digits.append(Digit(Box(int(x) - 10, int(y) - 20, 20, 40), (row * per_row + k) % 10, 0.99))
+            places.append((along, across))
+    return digits, places
+
+
+@pytest.mark.parametrize("degrees", [0.0, 12.0, -20.0, 30.0])
+def test_row_tilt_is_the_angle_the_rows_run_at(degrees):
+    digits, _ = _tilted_rows(degrees)
+    assert row_tilt(digits) == pytest.approx(degrees, abs=2.0)
+
+
+def test_row_tilt_is_none_for_scattered_digits_and_for_too_few():
+    rng = np.random.default_rng(0)
+    scattered = [Digit(Box(int(x), int(y), 20, 40), 1, 0.99) for x, y in rng.uniform(0, 2000, (12, 2))]
+    assert row_tilt(scattered) is None  # no digit has a neighbour beside it
+    three, _ = _tilted_rows(20.0, rows=1, per_row=3)
+    assert row_tilt(three) is None
+
+
+def test_steep_rows_group_into_their_numbers_once_levelled():
+    """At 35 degrees each digit stands more than half a digit height below the
+    last: followed in the picture, the rows break apart; judged on the
+    levelled boxes they are two numbers."""
+    digits, places = _tilted_rows(35.0, pitch=40)
+    levelled = [Box(int(along) - 10, int(across) - 20, 20, 40) for along, across in places]
+    assert [line.text for line in group_lines(digits, levelled=levelled)] == ["01234", "56789"]
+    assert [line.text for line in group_lines(digits)] != ["01234", "56789"]

@@ -2,7 +2,7 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.scenes import KINDS, StrokeGlyphs, make_scene, touching_scene
+from recognizer.scenes import KINDS, StrokeGlyphs, make_scene, photo_scene, touching_scene
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -15,9 +15,9 @@ def test_scenes_are_deterministic_and_hold_numbers(kind):
     assert not np.array_equal(a.image, make_scene(kind, 8, StrokeGlyphs()).image)
 
 
-@pytest.mark.parametrize("kind", ["photo", "form"])
-def test_truth_boxes_are_tight_around_ink(kind):
-    scene = make_scene(kind, 3, StrokeGlyphs())
+@pytest.mark.parametrize("kind, turn", [("photo", 0.0), ("form", 0.0), ("photo", 20.0)])
+def test_truth_boxes_are_tight_around_ink(kind, turn):
+    scene = photo_scene(3, StrokeGlyphs(), turn=turn) if turn else make_scene(kind, 3, StrokeGlyphs())
     gray = scene.image.mean(axis=2)
     for box in scene.boxes:
         inside = gray[box.y : box.bottom, box.x : box.right]
@@ -27,6 +27,16 @@ def test_truth_boxes_are_tight_around_ink(kind):
         inked = paper - 0.15 * (paper - inside.min())  # anti-aliased rims count
         for edge in (inside[0], inside[-1], inside[:, 0], inside[:, -1]):
             assert edge.min() < inked
+
+
+def test_a_turned_camera_shows_the_same_sheet_turned():
+    """The tilted benchmark's photos: the same numbers, the sheet turned."""
+    level, turned = photo_scene(3, StrokeGlyphs()), photo_scene(3, StrokeGlyphs(), turn=20.0)
+    assert np.array_equal(level.image, make_scene("photo", 3, StrokeGlyphs()).image)
+    assert turned.numbers == level.numbers and turned.labels == level.labels
+    # The digits' boxes move with the sheet.
+    (lx, ly), (tx, ty) = level.boxes[0].centre, turned.boxes[0].centre
+    assert not np.allclose((lx, ly), (tx, ty), atol=10)
 
 
 def test_clutter_has_ink_outside_the_digits():
