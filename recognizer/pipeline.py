@@ -290,12 +290,16 @@ class Recognizer:
 
     @staticmethod
     def _keep_doubted_among_digits(detection: Detection, marks, probabilities: np.ndarray,
-                                   labels: np.ndarray) -> None:
+                                   labels: np.ndarray, min_confidence: float) -> None:
         """A mark the model only half rejects (``DOUBTED_NOT_A_DIGIT``) but reads
         as one digit far before the others (``CONTEXT_DIGIT_SHARE``), standing in
         a row of digits of its own size, is that digit. Its neighbours must be
         digits or doubted marks like it, at least one a digit; a doubted mark
         taken as a digit then backs the next (a pencil 1 and 0 beside an 8).
+        So is a mark read as a digit, but under ``min_confidence`` because the
+        model half believes it is none (a digit's surest class just ahead of
+        "not a digit": 0.48 against 0.42); over 768 scenes that read 6 more
+        scenes better and none worse.
 
         The model sees each mark alone: a typed 0 is a printed O to it, a digit
         grazed by a rule looks like a scrap. Beside digits its size, written in
@@ -307,7 +311,8 @@ class Recognizer:
         doubted = set()
         for index, row in enumerate(heads):
             digit_mass = probabilities[row, :NOT_A_DIGIT]
-            if (labels[row] == NOT_A_DIGIT and probabilities[row, NOT_A_DIGIT] < DOUBTED_NOT_A_DIGIT
+            unsure = labels[row] == NOT_A_DIGIT or probabilities[row].max() < min_confidence
+            if (unsure and probabilities[row, NOT_A_DIGIT] < DOUBTED_NOT_A_DIGIT
                     and digit_mass.max() >= CONTEXT_DIGIT_SHARE * digit_mass.sum()
                     and 0.7 * height <= candidates[index].box.h <= 1.4 * height):
                 doubted.add(index)
@@ -381,7 +386,7 @@ class Recognizer:
         self._restore_twos_bases(detection, marks, probabilities, labels, tilt)
         if probabilities.shape[1] > NOT_A_DIGIT:
             self._keep_straight_ones(detection, marks, probabilities, labels, lone_confidence(self.min_confidence))
-            self._keep_doubted_among_digits(detection, marks, probabilities, labels)
+            self._keep_doubted_among_digits(detection, marks, probabilities, labels, self.min_confidence)
         # A digit's confidence; a mark the model calls "not a digit" gets 0.
         confidences = np.where(labels == NOT_A_DIGIT, 0.0, probabilities.max(axis=1))
 
