@@ -124,11 +124,12 @@ class RecentCrops:
     not move it). "The same" is a root-mean-square difference under
     ``tolerance`` (ink is 0..1): far under the difference between two
     instances of one digit (measured >= 0.05), so a changed digit is read anew.
-    The crops of the last ``CALLS`` calls are remembered: a frame's marks, and
-    the few marks read 7 on a rule that are read again in a second call.
+    The crops of the last ``CALLS`` calls are remembered: a frame's marks, the
+    few marks read 7 on a rule that are read again in a second call, and on a
+    frame whose rows run tilted, both again turned upright (``read_array``).
     """
 
-    CALLS = 2
+    CALLS = 4
 
     def __init__(self, classifier: Classifier, tolerance: float = 0.02) -> None:
         self.classifier, self.tolerance = classifier, tolerance

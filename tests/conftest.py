@@ -83,6 +83,26 @@ def two_on_a_rule(pen: tuple[int, int, int], rule: tuple[int, int, int]):
     return page
 
 
+def tilted_page(numbers: list[str], degrees: float, seed: int):
+    """Rows of handwritten-looking digits 50 px tall on a 700x500 grey page,
+    the picture turned ``degrees`` counter-clockwise (a photo taken askew)."""
+    import cv2
+    import numpy as np
+
+    from recognizer.synthetic import render_digit
+
+    rng = np.random.default_rng(seed)
+    paper = np.full((500, 700), 235.0)
+    for row, number in enumerate(numbers):
+        x, y = 190, 50 + 110 * row
+        for digit in number:
+            glyph = render_digit(int(digit), 50, rng, pen=0.1)
+            paper[y : y + glyph.shape[0], x : x + glyph.shape[1]] -= 170 * glyph
+            x += glyph.shape[1] + 12
+    turn = cv2.getRotationMatrix2D((350, 250), degrees, 1.0)
+    return cv2.warpAffine(np.clip(paper, 0, 255).astype(np.uint8), turn, (700, 500), borderValue=235)
+
+
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file():

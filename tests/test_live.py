@@ -220,6 +220,21 @@ def test_recent_crops_reuse_only_unchanged_crops():
     assert inner.rows == rows
 
 
+def test_a_tilted_frame_seen_again_is_not_read_again(recognizer):
+    """A frame whose rows run tilted is read twice, its marks upright and then
+    turned; the next frame showing the same reuses both readings."""
+    from conftest import tilted_page
+
+    frame = tilted_page(["40572", "91836"], 30, seed=3)
+    reader = FrameReader(recognizer, "askew", stabilise=False)
+    first = reader.read(frame)
+    assert first.numbers == ["40572", "91836"]
+    memo = reader.recognizer.classifier
+    read_before = memo.read
+    assert reader.read(frame.copy()).numbers == first.numbers
+    assert memo.read == read_before and memo.reused > 0
+
+
 def test_reading_frames_leaves_the_callers_recognizer_as_it_was(recognizer):
     """Frames are read with a frame cache and at the camera's scale; a still
     image read afterwards with the same recognizer is read as before."""

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import iou, overlapping_pair, touching_pair, two_on_a_rule
+from conftest import iou, overlapping_pair, tilted_page, touching_pair, two_on_a_rule
 from recognizer.pipeline import Recognizer
 from recognizer.synthetic import make_page
 
@@ -594,23 +594,6 @@ def test_a_1_beside_a_colon_is_still_a_1(recognizer, text):
     assert recognizer.read_array(_written(text, seed=2)).numbers == [text]
 
 
-def _tilted_page(numbers: list[str], degrees: float, seed: int) -> np.ndarray:
-    """Rows of handwritten-looking digits 50 px tall on a 700x500 page, the
-    picture turned ``degrees`` counter-clockwise (a photo taken askew)."""
-    from recognizer.synthetic import render_digit
-
-    rng = np.random.default_rng(seed)
-    paper = np.full((500, 700), 235.0)
-    for row, number in enumerate(numbers):
-        x, y = 190, 50 + 110 * row
-        for digit in number:
-            glyph = render_digit(int(digit), 50, rng, pen=0.1)
-            paper[y : y + glyph.shape[0], x : x + glyph.shape[1]] -= 170 * glyph
-            x += glyph.shape[1] + 12
-    turn = cv2.getRotationMatrix2D((350, 250), degrees, 1.0)
-    return cv2.warpAffine(np.clip(paper, 0, 255).astype(np.uint8), turn, (700, 500), borderValue=235)
-
-
 @pytest.mark.parametrize("degrees, seed", [(30, 3), (-25, 0), (25, 4)])
 def test_rows_photographed_askew_are_read_upright(recognizer, degrees, seed):
     """Turned 25-30 degrees, the model misreads some digits (a 7 as 1) and the
@@ -618,6 +601,6 @@ def test_rows_photographed_askew_are_read_upright(recognizer, degrees, seed):
     rows judged level, every number is read. (Not levelled, each of these
     pages loses a number.)"""
     numbers = ["40572", "91836", "27469", "53018"]
-    page = _tilted_page(numbers, degrees, seed)
+    page = tilted_page(numbers, degrees, seed)
     assert recognizer.read_array(page).numbers == numbers
     assert recognizer.read_array(page, level=False).numbers != numbers
