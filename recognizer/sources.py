@@ -8,6 +8,7 @@ never an exception, so one bad path cannot stop a batch.
 
 from __future__ import annotations
 
+import functools
 import glob
 import warnings
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ import numpy as np
 
 from recognizer.errors import RecognizerError
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pgm", ".ppm", ".pbm"}
+HEIF_SUFFIXES = {".heic", ".heif"}  # an iPhone's photos (decoded by pillow-heif)
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pgm", ".ppm", ".pbm",
+                  *HEIF_SUFFIXES}
 DOCUMENT_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}  # what ``recognizer batch`` reads: scans and PDF files
 MULTI_PAGE_SUFFIXES = {".tif", ".tiff", ".pdf"}
 LIST_SUFFIXES = {".txt", ".lst"}
@@ -159,11 +162,23 @@ def decode_image(path: str | Path, min_side: int | None = None) -> Decoded:
         raise RecognizerError(path, f"corrupt or truncated image ({exc})") from exc
 
 
+@functools.cache
+def _open_heif() -> None:
+    """Teach Pillow to open HEIC and HEIF files, the format an iPhone saves
+    its photos in; once, and only when one is read (pillow-heif takes some
+    45 ms to import)."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+
+
 def _decode(path: Path, min_side: int | None) -> Decoded:
     from PIL import Image, ImageOps
 
     if path.stat().st_size == 0:
         raise RecognizerError(path, "empty file (0 bytes)")
+    if path.suffix.lower() in HEIF_SUFFIXES:
+        _open_heif()
     with Image.open(path) as image:
         width, height = image.size
         if width * height > MAX_PIXELS:
