@@ -298,8 +298,8 @@ class Recognizer:
         taken as a digit then backs the next (a pencil 1 and 0 beside an 8).
         So is a mark read as a digit, but under ``min_confidence`` because the
         model half believes it is none (a digit's surest class just ahead of
-        "not a digit": 0.48 against 0.42); over 768 scenes that read 6 more
-        scenes better and none worse.
+        "not a digit": 0.48 against 0.42); over 768 scenes that read 6 scenes
+        better and none worse.
 
         The model sees each mark alone: a typed 0 is a printed O to it, a digit
         grazed by a rule looks like a scrap. Beside digits its size, written in
