@@ -8,8 +8,9 @@ benchmark's photo of the same seed (``recognizer.scenes.photo_scene``, MNIST
 test digits on even seeds, handwriting fonts on odd ones) with the camera
 turned by the given degrees (counter-clockwise as seen), so the truth boxes
 stay exact. Prints, for each turn, the end-to-end F1 (matched at IoU >= 0.5
-and labelled right), the numbers read exactly, and the median time a
-scene; ``--clutter`` uses the clutter scenes instead.
+and labelled right), the numbers read exactly, the median time a scene,
+and the e2e F1 on each paper (plain, ruled, squared); ``--clutter`` uses the
+clutter scenes instead.
 """
 
 from __future__ import annotations
@@ -45,18 +46,20 @@ def main() -> None:
     sources = glyph_sources(Path(args.data))
     recognizer = Recognizer(load_classifier())
     print(f"{args.per_turn} {kind} scenes at each turn")
-    print(f"{'turn':>6s} {'e2e F1':>7s} {'numbers exact':>14s} {'median ms':>10s}")
+    print(f"{'turn':>6s} {'e2e F1':>7s} {'numbers exact':>14s} {'median ms':>10s}   e2e F1 by paper")
     for turn in (float(t) for t in args.turns.split(",")):
-        tally, times = Tally(), []
+        tally, times, by_paper = Tally(), [], {}
         for k in range(args.per_turn):
             scene = photo_scene(1000 * KINDS.index(kind) + k, sources[k % 2], clutter=args.clutter, turn=turn)
             start = time.perf_counter()
             reading = recognizer.read_array(scene.image)
             times.append(time.perf_counter() - start)
-            tally.add([d.box for d in reading.digits], [d.label for d in reading.digits],
-                      scene.boxes, scene.labels, reading.numbers, scene.numbers)
+            for counted in (tally, by_paper.setdefault(scene.paper, Tally())):
+                counted.add([d.box for d in reading.digits], [d.label for d in reading.digits],
+                            scene.boxes, scene.labels, reading.numbers, scene.numbers)
+        papers = ", ".join(f"{paper} {t.end_to_end[2]:.3f}" for paper, t in sorted(by_paper.items()))
         print(f"{turn:5.0f}° {tally.end_to_end[2]:7.3f} {tally.numbers_rate:8.3f} ({tally.numbers_exact}/{tally.numbers})"
-              f" {1000 * statistics.median(times):8.1f}")
+              f" {1000 * statistics.median(times):8.1f}   {papers}")
 
 
 if __name__ == "__main__":
