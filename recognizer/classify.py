@@ -126,7 +126,8 @@ class RecentCrops:
     instances of one digit (measured >= 0.05), so a changed digit is read anew.
     The crops of the last ``CALLS`` calls are remembered: a frame's marks, the
     few marks read 7 on a rule that are read again in a second call, and on a
-    frame whose rows run tilted, both again turned upright (``read_array``).
+    frame whose rows run tilted, both again for its levelled copy
+    (``read_array``).
     """
 
     CALLS = 4

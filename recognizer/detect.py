@@ -72,6 +72,21 @@ class Detection:
     candidates: list[Candidate]
     hint: PageHint | None = None
     digit_height: float = 0.0  # the typical height of the page's digit-like marks
+    # Where the page was read levelled (``detect``'s ``tilt``): working pixels
+    # of the page as given, from those of the levelled copy (a 2x3 affine map).
+    unlevel: np.ndarray | None = None
+
+    def file_box(self, mark: Candidate) -> Box:
+        """``mark``'s box in the pixels of the image as given: on a levelled
+        page, the box of its ink turned back."""
+        if self.unlevel is None:
+            return mark.box.scaled(self.scale)
+        ys, xs = np.nonzero(mark.mask)
+        levelled = np.column_stack([xs + mark.box.x + 0.5, ys + mark.box.y + 0.5])
+        points = (levelled @ self.unlevel[:, :2].T + self.unlevel[:, 2]) * self.scale
+        (left, top), (right, bottom) = np.floor(points.min(axis=0)), np.ceil(points.max(axis=0))
+        left, top = max(0, int(left)), max(0, int(top))
+        return Box(left, top, max(1, int(right) - left), max(1, int(bottom) - top))
 
 
 def _marks(ink: np.ndarray, mask: np.ndarray, seeds: np.ndarray, skip: np.ndarray | None = None,
@@ -618,8 +633,19 @@ def _tall_group_height(cands: list[Candidate], typical_h: float) -> float:
     return float(np.median(alike)) if len(alike) >= TALL_GROUP else 0.0
 
 
+def _levelling(shape: tuple[int, int], tilt: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The turn (a 2x3 affine map) that lays rows running at ``tilt`` degrees
+    level on a page of ``shape``, and the (width, height) that holds all of it."""
+    height, width = shape
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), tilt, 1.0)
+    cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
+    size = int(np.ceil(width * cos + height * sin)), int(np.ceil(width * sin + height * cos))
+    turn[:, 2] += (np.array(size) - (width, height)) / 2
+    return turn, size
+
+
 def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = None,
-           rescale: bool = True) -> Detection:
+           rescale: bool = True, tilt: float = 0.0) -> Detection:
     """Find the digit-like marks in a BGR or grey image.
 
     ``hint`` (from an earlier frame's ``Detection.hint``) skips learning the
@@ -627,6 +653,14 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
     reads the image at its own scale (up to ``WORK_MAX_SIDE``) even where its
     handwriting is large: the frames of a camera keep whole-pixel shifts, so
     a digit that stays in view gives the same crop frame after frame.
+
+    ``tilt``: the angle in degrees at which the page's rows run (``row_tilt``,
+    positive when they fall to the right): the marks are looked for on a copy
+    of the page's ink map turned by it, so that its rows, its rules and its
+    digits stand as on a level page (``Detection.file_box`` takes a mark's
+    box back). The ink map, not the picture, is turned: what the turn
+    uncovers is paper in an ink map (0), while a picture's corners would
+    have to be filled with what it does not hold.
     """
     gray, scale = working_copy(to_gray(image))
     if float(gray.max()) - float(gray.min()) < 8:
@@ -645,16 +679,25 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
     threshold = choose_threshold(ink)
     dark_ink = hint.dark_ink
     colour = colourfulness(image, gray.shape)
+    shape, page, unlevel = gray.shape, hint.page, None
+    if tilt:
+        turn, size = _levelling(gray.shape, tilt)
+        ink = cv2.warpAffine(ink, turn, size, flags=cv2.INTER_LINEAR, borderValue=0)
+        if colour is not None:
+            colour = cv2.warpAffine(colour, turn, size, flags=cv2.INTER_LINEAR, borderValue=0)
+        if page is not None:  # beyond the picture is no desk's edge
+            page = cv2.warpAffine(page, turn, size, flags=cv2.INTER_NEAREST, borderValue=1)
+        shape, unlevel = size[::-1], cv2.invertAffineTransform(turn)
     marks = _marks_in_inked_area(ink, threshold, hint.digit_height, colour, hint.pen, hint.rule_height)
-    cands = _drop_lines_and_edges(marks, gray.shape)
-    if hint.page is not None:
-        cands = _drop_on_sheet_edge(cands, hint.page)
+    cands = _drop_lines_and_edges(marks, shape)
+    if page is not None:
+        cands = _drop_on_sheet_edge(cands, page)
     cands = _drop_faint(cands)
-    typical_h = _typical_height(cands, gray.shape)
+    typical_h = _typical_height(cands, shape)
     cands = _join_broken(cands, typical_h)
     # Small print can outnumber the digits and set the typical height; a mark is
     # only "huge" against the height of the marks drawn with the page's pen too.
     tallest = HUGE_HEIGHT_RATIO * max(typical_h, hint.digit_height, _tall_group_height(cands, typical_h))
     cands = [c for c in cands if 0.35 * typical_h <= c.box.h <= tallest and not _is_small_print(c, hint)]
     _propose_cuts(cands, typical_h)
-    return Detection(ink, scale, dark_ink, threshold, cands, hint, typical_h)
+    return Detection(ink, scale, dark_ink, threshold, cands, hint, typical_h, unlevel)

@@ -51,24 +51,11 @@ def _trim(digit: np.ndarray) -> np.ndarray:
     return digit[y : y + h, x : x + w]
 
 
-def turned(digit: np.ndarray, degrees: float) -> np.ndarray:
-    """``digit`` turned by ``degrees`` (counter-clockwise as seen), on a field
-    large enough to hold all of it; what the turn uncovers is paper (0)."""
-    h, w = digit.shape
-    turn = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
-    cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
-    size = int(np.ceil(w * cos + h * sin)), int(np.ceil(w * sin + h * cos))
-    turn[:, 2] += (np.array(size) - (w, h)) / 2
-    return cv2.warpAffine(digit, turn, size, flags=cv2.INTER_LINEAR, borderValue=0)
-
-
-def normalise(ink: np.ndarray, box: Box, mask: np.ndarray, threshold: float, tilt: float = 0.0) -> np.ndarray:
+def normalise(ink: np.ndarray, box: Box, mask: np.ndarray, threshold: float) -> np.ndarray:
     """Return float32 [28, 28] in 0..1 (ink = 1) for the mark at ``box``.
 
     ``ink`` is the detector's ink map and ``mask`` the mark's own pixels, so a
-    neighbour's stroke that enters the box is left out. ``tilt``: the angle in
-    degrees at which the mark's row runs (positive when it falls to the
-    right, in image coordinates): the mark is turned by it, to stand upright.
+    neighbour's stroke that enters the box is left out.
     """
     crop = ink[box.y : box.bottom, box.x : box.right]
     mask_u8 = mask.view(np.uint8) if mask.dtype == bool else mask.astype(np.uint8)  # 0/1, no copy
@@ -93,8 +80,6 @@ def normalise(ink: np.ndarray, box: Box, mask: np.ndarray, threshold: float, til
         if shrink >= 2:
             digit = cv2.erode(digit, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (shrink, shrink)))
 
-    if tilt:
-        digit = turned(digit, tilt)
     digit = _trim(deskew(digit))
     h, w = digit.shape
     fit = FIT / max(h, w)

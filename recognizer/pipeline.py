@@ -39,7 +39,7 @@ WORD_MARKS = 4  # a run of at least this many marks side by side...
 MARKS_PER_DIGIT = 3  # ...with at most one in this many read as a digit is a printed word,
 PRINTED_MARKS_PER_DIGIT = 2  # or one in this many when all its marks are inked alike,
 PRINT_INK_SPREAD = 1.03  # within this factor (print's ink is even; a pen's varies)
-LEVEL_TILT = 8.0  # degrees: where rows of digits run this tilted, their marks are read again turned level
+LEVEL_TILT = 8.0  # degrees: where rows of digits run this tilted, the page is read again levelled
 CLOCKWISE = {1: cv2.ROTATE_90_CLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_COUNTERCLOCKWISE}  # by quarter turns
 
 
@@ -51,22 +51,11 @@ def _separator_sized(mark: Candidate, bar: Candidate, label: int) -> bool:
             and mark.box.h <= SEPARATOR_HEIGHT * bar.box.h)
 
 
-def _levelled_box(mark: Candidate, tilt: float, scale: float) -> Box:
-    """The box of ``mark``'s ink (in working pixels) on the page turned by
-    ``tilt`` degrees so that its rows run level, in the pixels ``scale`` gives."""
-    ys, xs = np.nonzero(mark.mask)
-    xs, ys = xs + mark.box.x + 0.5, ys + mark.box.y + 0.5
-    cos, sin = np.cos(np.radians(tilt)), np.sin(np.radians(tilt))
-    across, down = (xs * cos + ys * sin) * scale, (ys * cos - xs * sin) * scale
-    left, top = int(np.floor(across.min())), int(np.floor(down.min()))
-    return Box(left, top, max(1, int(np.ceil(across.max())) - left), max(1, int(np.ceil(down.max())) - top))
-
-
-def _group(digits: list[Digit], marks: list[Candidate], detection: Detection, tilt: float = 0.0) -> list[Line]:
+def _group(digits: list[Digit], marks: list[Candidate], detection: Detection) -> list[Line]:
     """The digits grouped into numbers, with the separators written between
     them and a minus before them; a mark read as a digit and taken as a
-    separator (a comma read 1) is no digit of its own. ``tilt``: the angle
-    the rows run at, taken out before they are followed."""
+    separator (a comma read 1) is no digit of its own. On a page read
+    levelled, rows are followed on the levelled copy."""
     separators = Separators(detection.ink, marks, detection.hint.pen if detection.hint else 0.0)
     index = {id(digit): k for k, digit in enumerate(digits)}
 
@@ -77,8 +66,8 @@ def _group(digits: list[Digit], marks: list[Candidate], detection: Detection, ti
         return index[id(digit)] in separators.used
 
     lines = [small_separators(line, between, used) if len(line.digits) >= 3 else line
-             for line in group_lines(digits, between, [_levelled_box(mark, tilt, detection.scale) for mark in marks]
-                                     if tilt else None)]
+             for line in group_lines(digits, between, None if detection.unlevel is None
+                                     else [mark.box.scaled(detection.scale) for mark in marks])]
     lines = [line for line in lines if not all(used(digit) for digit in line.digits)]
     lines = [date_slashes(line, [lean(marks[index[id(digit)]]) if digit.label == 1 else None for digit in line.digits])
              if len(line.digits) >= 5 else line for line in lines]
@@ -153,12 +142,10 @@ class Recognizer:
         page fed in sideways or upside down, whose digits then stand upright),
         its boxes still in the pixels of the image as given. ``level``: where
         the rows of digits read run tilted by ``LEVEL_TILT`` degrees or more
-        (``row_tilt``: a photo taken askew), read its marks again, each turned
-        upright, for the model learnt upright digits (``benchmarks/tilted.py``).
-        Only the marks are turned, not the page: a turned copy of the page
-        needs its corners filled with what the picture does not hold (filled
-        with its own edge, the streaks were taken for the desk and the sheet
-        was lost), and would be read twice over."""
+        (``row_tilt``: a photo taken askew), read the page again levelled
+        (``detect``'s ``tilt``, with what was learnt of the page): the model
+        learnt upright digits, and rules, rows and cuts are looked for
+        running with the page's axes (``benchmarks/tilted.py``)."""
         width, height = size or image.shape[1::-1]
         if turns % 4:
             turned_size = (height, width) if turns % 2 else (width, height)
@@ -174,17 +161,16 @@ class Recognizer:
         digits, rejected, marks = self._classify(detection)
         tilt = row_tilt(digits) if level else None
         if tilt is not None and abs(tilt) >= LEVEL_TILT:
-            digits, rejected, marks = self._classify(detection, tilt)
-        else:
-            tilt = 0.0
-        lines, out_of_size = set_apart_out_of_size(_group(digits, marks, detection, tilt))
+            detection = detect(image, source, detection.hint, self.rescale, tilt)
+            detection.scale *= width / image.shape[1]
+            digits, rejected, marks = self._classify(detection)
+        lines, out_of_size = set_apart_out_of_size(_group(digits, marks, detection))
         alone = not rejected and not out_of_size  # nothing else in the picture was looked at
         lines, doubtful = set_apart_doubtful_lone(lines, self.min_confidence, height if alone else None)
         rejected += [digit.box for digit in out_of_size + doubtful]
         return Reading(source=source, width=width, height=height, lines=lines, rejected=rejected)
 
-    def _restore_twos_bases(self, detection: Detection, marks, probabilities: np.ndarray, labels: np.ndarray,
-                            tilt: float = 0.0) -> None:
+    def _restore_twos_bases(self, detection: Detection, marks, probabilities: np.ndarray, labels: np.ndarray) -> None:
         """A mark read 7 that stands on a rule, and reads 2 surely
         (``BASE_TWO``) with the rule's ink under it put back, is a 2 whose base
         went with the rule. A 2's base runs along the line it is written on;
@@ -196,7 +182,7 @@ class Recognizer:
         at 0.99 and more with the rule put back, and of the 56 7s standing on
         rules one read 2, at 0.85. On the scene benchmark's forms (seeds 0-71),
         the three such 2s read 2 at 0.999 and more, and four 7s at 0.96-0.98:
-        the bar is 0.99. ``tilt``: as for ``_classify``.
+        the bar is 0.99.
 
         Only the marks read 7 are read again, in a second call: most marks on
         rules are not 7s, and this way the classifier sees about 7 % fewer crops
@@ -207,7 +193,7 @@ class Recognizer:
         if not sevens:
             return
         restored = self.classifier.predict(np.stack([
-            normalise(detection.ink, on_rule.box, on_rule.mask, detection.threshold, tilt)
+            normalise(detection.ink, on_rule.box, on_rule.mask, detection.threshold)
             for on_rule in (detection.candidates[index].on_rule for index in sevens)]))
         for index, reading in zip(sevens, restored):
             if int(reading.argmax()) == 2 and reading[2] >= BASE_TWO:
@@ -365,10 +351,9 @@ class Recognizer:
                 for index in as_digits:
                     confidences[chosen[index].rows] = 0.0
 
-    def _classify(self, detection: Detection, tilt: float = 0.0) -> tuple[list[Digit], list[Box], list[Candidate]]:
-        """Read every mark, each turned by ``tilt`` degrees (``normalise``);
-        return the digits, the boxes of marks rejected, and each digit's mark
-        (its ink, at working scale)."""
+    def _classify(self, detection: Detection) -> tuple[list[Digit], list[Box], list[Candidate]]:
+        """Read every mark; return the digits, the boxes of marks rejected, and
+        each digit's mark (its ink, at working scale)."""
         crops: list[np.ndarray] = []
         marks: list[list[_Hypothesis]] = []
         for candidate in detection.candidates:
@@ -376,14 +361,14 @@ class Recognizer:
             hypotheses = []
             for pieces in options:
                 rows = list(range(len(crops), len(crops) + len(pieces)))
-                crops.extend(normalise(detection.ink, p.box, p.mask, detection.threshold, tilt) for p in pieces)
+                crops.extend(normalise(detection.ink, p.box, p.mask, detection.threshold) for p in pieces)
                 hypotheses.append(_Hypothesis(pieces, rows))
             marks.append(hypotheses)
         if not crops:
             return [], [], []
         probabilities = self.classifier.predict(np.stack(crops))
         labels = probabilities.argmax(axis=1)
-        self._restore_twos_bases(detection, marks, probabilities, labels, tilt)
+        self._restore_twos_bases(detection, marks, probabilities, labels)
         if probabilities.shape[1] > NOT_A_DIGIT:
             self._keep_straight_ones(detection, marks, probabilities, labels, lone_confidence(self.min_confidence))
             self._keep_doubted_among_digits(detection, marks, probabilities, labels, self.min_confidence)
@@ -415,7 +400,7 @@ class Recognizer:
         digits, rejected, pieces = [], [], []
         for best in chosen:
             for piece, row in zip(best.pieces, best.rows):
-                box = piece.box.scaled(detection.scale)
+                box = detection.file_box(piece)
                 if confidences[row] >= self.min_confidence:
                     digits.append(Digit(box, int(labels[row]), float(confidences[row])))
                     pieces.append(piece)

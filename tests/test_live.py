@@ -221,8 +221,8 @@ def test_recent_crops_reuse_only_unchanged_crops():
 
 
 def test_a_tilted_frame_seen_again_is_not_read_again(recognizer):
-    """A frame whose rows run tilted is read twice, its marks upright and then
-    turned; the next frame showing the same reuses both readings."""
+    """A frame whose rows run tilted is read twice, as it is and levelled; the
+    next frame showing the same reuses both readings."""
     from conftest import tilted_page
 
     frame = tilted_page(["40572", "91836"], 30, seed=3)

@@ -61,23 +61,3 @@ def test_deskew_reduces_only_strong_slant():
     mild = _mark(slant=0.2).astype(np.float32) / 255
     assert abs(skew(deskew(strong))) < abs(skew(strong)) - 0.2
     assert np.array_equal(deskew(mild), mild)
-
-
-def test_a_turned_mark_read_with_its_tilt_stands_as_the_upright_one():
-    """A mark turned 25 degrees (its row running at -25, rising to the right)
-    and normalised with that tilt comes out close to the upright mark
-    normalised; without it, far from it."""
-    from recognizer.normalise import turned
-
-    upright = np.zeros((160, 160), np.uint8)
-    upright[20:140, 50:110] = _mark()
-    tilted = turned(upright.astype(np.float32), 25.0).round().astype(np.uint8)
-
-    def read(ink, tilt=0.0):
-        mask = ink > 127
-        x, y, w, h = cv2.boundingRect(mask.astype(np.uint8))
-        box = Box(x, y, w, h)
-        return normalise(ink, box, mask[y : y + h, x : x + w], threshold=100, tilt=tilt)
-
-    reference = read(upright)
-    assert np.abs(read(tilted, tilt=-25.0) - reference).mean() < 0.5 * np.abs(read(tilted) - reference).mean()

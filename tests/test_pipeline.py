@@ -597,9 +597,8 @@ def test_a_1_beside_a_colon_is_still_a_1(recognizer, text):
 @pytest.mark.parametrize("degrees, seed", [(30, 3), (-25, 0), (25, 4)])
 def test_rows_photographed_askew_are_read_upright(recognizer, degrees, seed):
     """Turned 25-30 degrees, the model misreads some digits (a 7 as 1) and the
-    rows are too steep to follow; read with the marks turned upright and the
-    rows judged level, every number is read. (Not levelled, each of these
-    pages loses a number.)"""
+    rows are too steep to follow; read again levelled, every number is read.
+    (Not levelled, each of these pages loses a number.)"""
     numbers = ["40572", "91836", "27469", "53018"]
     page = tilted_page(numbers, degrees, seed)
     assert recognizer.read_array(page).numbers == numbers
