@@ -645,7 +645,7 @@ def _levelling(shape: tuple[int, int], tilt: float) -> tuple[np.ndarray, tuple[i
 
 
 def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = None,
-           rescale: bool = True, tilt: float = 0.0) -> Detection:
+           rescale: bool = True, tilt: float = 0.0, ink: np.ndarray | None = None) -> Detection:
     """Find the digit-like marks in a BGR or grey image.
 
     ``hint`` (from an earlier frame's ``Detection.hint``) skips learning the
@@ -660,12 +660,12 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
     digits stand as on a level page (``Detection.file_box`` takes a mark's
     box back). The ink map, not the picture, is turned: what the turn
     uncovers is paper in an ink map (0), while a picture's corners would
-    have to be filled with what it does not hold.
+    have to be filled with what it does not hold. ``ink``: the page's ink
+    map at working scale, if already made with ``hint`` (a first reading's).
     """
     gray, scale = working_copy(to_gray(image))
     if float(gray.max()) - float(gray.min()) < 8:
         raise RecognizerError(source, "image is blank (one flat colour): nothing to read")
-    ink = None
     if hint is None or hint.shape != gray.shape:
         hint, ink = learn_page(gray, rescale)
     if hint.factor != 1.0:

@@ -161,7 +161,7 @@ class Recognizer:
         digits, rejected, marks = self._classify(detection)
         tilt = row_tilt(digits) if level else None
         if tilt is not None and abs(tilt) >= LEVEL_TILT:
-            detection = detect(image, source, detection.hint, self.rescale, tilt)
+            detection = detect(image, source, detection.hint, self.rescale, tilt, detection.ink)
             detection.scale *= width / image.shape[1]
             digits, rejected, marks = self._classify(detection)
         lines, out_of_size = set_apart_out_of_size(_group(digits, marks, detection))
