@@ -120,3 +120,16 @@ def test_handwriting_alone_measures_rules_by_its_digit_height():
     hint, _ = learn_page(cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY))
     assert hint.tall_height >= hint.digit_height > 0
     assert hint.rule_height == hint.digit_height
+
+
+@pytest.mark.parametrize("seed", [4, 7])
+def test_a_sheet_photographed_in_dim_light_is_still_dark_ink(recognizer, seed):
+    """Half the light leaves the paper at about 100 grey: it was held to a
+    fixed brightness of 120, taken for a board with chalk on it, and nothing
+    on it was read. A sheet is told from its desk by how much brighter it is."""
+    from recognizer.scenes import StrokeGlyphs, make_scene
+
+    scene = make_scene("photo", seed, StrokeGlyphs())
+    dim = (scene.image * 0.5).astype(np.uint8)
+    assert is_dark_ink(cv2.cvtColor(dim, cv2.COLOR_BGR2GRAY))
+    assert recognizer.read_array(dim).numbers == scene.numbers
