@@ -20,7 +20,7 @@ import numpy as np
 from recognizer.errors import RecognizerError
 from recognizer.numeric import Components, label_components, percentile, stroke_width
 from recognizer.page import (MIN_DIGIT_SIDE, NOISE_FLOOR, SHEET_EDGE_MARGIN, STROKE_WINDOW, PageHint, choose_threshold,
-                             ink_map, learn_page, to_gray, working_copy, working_size)
+                             ink_map, learn_page, smoothed_if_noisy, to_gray, working_copy, working_size)
 from recognizer.rules import LINE_MIN_LENGTH, RULE_LENGTH, Part, Rules, colourfulness, erase_rules, find_rules
 from recognizer.types import Box
 
@@ -666,6 +666,7 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
     gray, scale = working_copy(to_gray(image))
     if float(gray.max()) - float(gray.min()) < 8:
         raise RecognizerError(source, "image is blank (one flat colour): nothing to read")
+    gray = smoothed_if_noisy(gray)
     if hint is None or hint.shape != gray.shape:
         hint, ink = learn_page(gray, rescale)
     if hint.factor != 1.0:
