@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.page import NOISY, is_dark_ink, learn_page, measure_scale, noise_level, smoothed_if_noisy
+from recognizer.page import NOISY, _drawing_canvas, flat_level, is_dark_ink, learn_page, measure_scale, noise_level, smoothed_if_noisy
 from recognizer.synthetic import make_page, render_digit
 
 
@@ -164,3 +164,18 @@ def test_a_noisy_photo_is_read_as_a_clean_one(recognizer, seed):
     noisy = np.clip(scene.image + np.random.default_rng(seed).normal(0, 15, scene.image.shape), 0, 255)
     ok, data = cv2.imencode(".jpg", noisy.astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 85])
     assert recognizer.read_array(cv2.imdecode(data, cv2.IMREAD_COLOR)).numbers == scene.numbers
+
+
+def test_paper_clipped_white_in_an_overexposed_photo_is_not_a_drawings_canvas():
+    """Over half of an overexposed photo can be paper at 255, as flat as a
+    paint program's canvas; the desk along the picture's border tells it
+    from one. A drawn digit touching the border is still a drawing."""
+    rng = np.random.default_rng(0)
+    photo = cv2.GaussianBlur(100 + rng.normal(0, 10, (480, 640)), (0, 0), 2)  # a desk
+    photo[0:420, 80:640] = make_page(["4096", "17"], size=(560, 420), seed=0).image.mean(axis=2)
+    overexposed = np.clip(photo * 1.4, 0, 255).astype(np.uint8)
+    assert flat_level(overexposed) == 255
+    assert _drawing_canvas(overexposed) is None
+    drawing = np.full((280, 280), 255, np.uint8)
+    cv2.line(drawing, (140, 0), (140, 200), 0, 24)  # a 1's stem running off the top
+    assert _drawing_canvas(drawing) == 255
