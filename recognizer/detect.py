@@ -1,8 +1,8 @@
 """Find the marks on a page that may be digits.
 
-grey -> polarity -> learn the page (``recognizer.page``: sheet vs desk, pen
-width, digit height; reusable across video frames) -> ink map with a background
-window fitted to the pen -> threshold -> rules found and erased
+grey (smoothed where noisy) -> polarity -> learn the page (``recognizer.page``:
+sheet vs desk, pen width, digit height; reusable across video frames) -> ink map
+with a background window fitted to the pen -> threshold -> rules found and erased
 (``recognizer.rules``) -> hysteresis at two levels (strong marks, then fainter
 ones where nothing was found) -> drop specks, faint marks, frames, page edges
 and marks cut off by the border -> join broken strokes -> propose cuts of
@@ -20,7 +20,7 @@ import numpy as np
 from recognizer.errors import RecognizerError
 from recognizer.numeric import Components, label_components, percentile, stroke_width
 from recognizer.page import (MIN_DIGIT_SIDE, NOISE_FLOOR, SHEET_EDGE_MARGIN, STROKE_WINDOW, PageHint, choose_threshold,
-                             ink_map, learn_page, smoothed_if_noisy, to_gray, working_copy, working_size)
+                             ink_map, is_noisy, learn_page, smoothed, to_gray, working_copy, working_size)
 from recognizer.rules import LINE_MIN_LENGTH, RULE_LENGTH, Part, Rules, colourfulness, erase_rules, find_rules
 from recognizer.types import Box
 
@@ -666,9 +666,15 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
     gray, scale = working_copy(to_gray(image))
     if float(gray.max()) - float(gray.min()) < 8:
         raise RecognizerError(source, "image is blank (one flat colour): nothing to read")
-    gray = smoothed_if_noisy(gray)
     if hint is None or hint.shape != gray.shape:
-        hint, ink = learn_page(gray, rescale)
+        # Whether the picture is smoothed for its noise is learnt with the
+        # page: a video's frames near the bar are all read one way.
+        noisy = is_noisy(gray)
+        if noisy:
+            gray = smoothed(gray)
+        hint, ink = learn_page(gray, rescale, noisy)
+    elif hint.noisy:
+        gray = smoothed(gray)
     if hint.factor != 1.0:
         size = working_size(gray.shape, hint.factor)
         scale *= gray.shape[1] / size[0]

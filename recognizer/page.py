@@ -64,6 +64,7 @@ class PageHint:
     pen: float = 0.0  # the page's widest typical stroke, working pixels
     canvas: int | None = None  # the level of the flat canvas the strokes were drawn on, if any (``flat_level``)
     tall_height: float = 0.0  # the height the page's taller digit-like marks reach (``Scale.tall``), working pixels
+    noisy: bool = False  # the frame was read ``smoothed`` for its noise (``is_noisy``); so are the next frames
 
     @property
     def rule_height(self) -> float:
@@ -117,9 +118,9 @@ def noise_level(gray: np.ndarray) -> float:
     return 1.4826 * median / 6.0  # 6: the kernel's norm, the noise's gain through it
 
 
-def smoothed_if_noisy(gray: np.ndarray) -> np.ndarray:
-    """The picture smoothed by ``DENOISE_SIGMA`` where its pixel noise is over
-    ``NOISY`` (``noise_level``); else the picture itself.
+def is_noisy(gray: np.ndarray) -> bool:
+    """Whether the picture's pixel noise (``noise_level``) is over ``NOISY``,
+    so that it is read ``smoothed``.
 
     Noise breaks a faint rule into dashes that no longer read as a rule (the
     squared grid's lines then read as rows of 1s), and specks of it set the
@@ -130,9 +131,12 @@ def smoothed_if_noisy(gray: np.ndarray) -> np.ndarray:
     are, while noise of 10 saved as JPEG measures 4.5 and more. A drawing on
     a flat canvas (``flat_level``) has no noise: where its strokes' edges
     make up half a small picture (an MNIST digit at 28x28), they pass for
-    noise, and it is left as it is."""
-    if noise_level(gray) <= NOISY or flat_level(gray) is not None:
-        return gray
+    noise."""
+    return noise_level(gray) > NOISY and flat_level(gray) is None
+
+
+def smoothed(gray: np.ndarray) -> np.ndarray:
+    """A noisy picture smoothed by a Gaussian ``DENOISE_SIGMA`` wide."""
     return cv2.GaussianBlur(gray, (0, 0), DENOISE_SIGMA)
 
 
@@ -166,10 +170,10 @@ def is_dark_ink(gray: np.ndarray) -> bool:
 
     The region is judged against the rest of the picture, not against white:
     a photo taken in dim light leaves the paper at 90-130 grey, and a bar at
-    120 took it for a board (the scene benchmark's first 48 photos at 0.45
-    of their brightness read 0.896 end to end; now 0.973). Only below
-    ``PAPER_MIN_BRIGHTNESS`` are the levels too few to tell a sheet's tails
-    from a board's glare.
+    120 took it for a board (the scene benchmark's first 48 photos at half
+    their light, ``benchmarks/camera.py``, read 0.901 end to end; now 0.973).
+    Only below ``PAPER_MIN_BRIGHTNESS`` are the levels too few to tell a
+    sheet's tails from a board's glare.
     """
     small = _background_copy(gray)
     low, mid, high = _histogram_percentiles(small, (1, 50, 99))
@@ -516,7 +520,7 @@ def _measure(ink: np.ndarray, page: np.ndarray | None,
     return again, cleared, on_sheet.astype(np.uint8)
 
 
-def learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.ndarray | None]:
+def learn_page(gray: np.ndarray, rescale: bool = True, noisy: bool = False) -> tuple[PageHint, np.ndarray | None]:
     """Polarity, sheet, pen, digit height and working scale, from a quick look.
 
     The look is taken on a copy of at most ``LEARN_MAX_SIDE`` pixels a side:
@@ -527,7 +531,8 @@ def learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.nda
     returned hint is in the pixels of the working copy the page is then read
     at (``gray``'s own when not ``rescale``). When that copy is the look
     itself, the look's last ink map is the one the page is read from, and is
-    returned with the hint.
+    returned with the hint. ``noisy``: ``gray`` was smoothed for its noise
+    (``is_noisy``), as the next frames of its video are to be.
     """
     step = min(1.0, LEARN_MAX_SIDE / max(gray.shape))
     look = gray if step == 1.0 else cv2.resize(gray, None, fx=step, fy=step, interpolation=cv2.INTER_AREA)
@@ -561,7 +566,7 @@ def learn_page(gray: np.ndarray, rescale: bool = True) -> tuple[PageHint, np.nda
     to_working = factor / step
     hint = PageHint(dark_ink, window * to_working if window else None, fitted.height * to_working,
                     page, gray.shape, factor, fitted.stroke * to_working if fitted.plausible(look.shape) else 0.0, canvas,
-                    fitted.tall * to_working)
+                    fitted.tall * to_working, noisy)
     return hint, ink if step == factor == 1.0 else None
 
 

@@ -365,3 +365,15 @@ def test_a_page_read_levelled_finds_the_same_marks_boxed_in_the_picture():
     # Upright on the levelled copy: the marks of a row stand level there.
     tops = sorted(c.box.y + c.box.h / 2 for c in levelled.candidates)
     assert tops[4] - tops[0] < 0.5 * levelled.digit_height
+
+
+def test_a_videos_frames_are_smoothed_for_noise_as_its_first_frame_was():
+    """Whether a picture is smoothed for its noise is learnt with the page, so
+    the frames of a camera whose noise sits near the bar are all read one way."""
+    page = make_page(["4096", "17"], size=(640, 480), seed=2)
+    rng = np.random.default_rng(0)
+    noisy = np.clip(page.image + rng.normal(0, 12, page.image.shape), 0, 255).astype(np.uint8)
+    first = detect(noisy)
+    assert first.hint.noisy and not detect(page.image).hint.noisy
+    again = detect(page.image, hint=first.hint)  # a quieter frame of the same video
+    assert again.hint.noisy and len(again.candidates) == len(first.candidates) == 6

@@ -4,7 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.page import NOISY, _drawing_canvas, flat_level, is_dark_ink, learn_page, measure_scale, noise_level, smoothed_if_noisy
+from recognizer.page import (NOISY, _drawing_canvas, flat_level, is_dark_ink, is_noisy, learn_page, measure_scale,
+                             noise_level, smoothed)
 from recognizer.synthetic import make_page, render_digit
 
 
@@ -144,12 +145,16 @@ def test_noise_level_measures_pixel_noise_not_light_or_ink():
         paper[200 : 200 + glyph.shape[0], x : x + glyph.shape[1]] -= 120 * glyph
     clean = paper.astype(np.uint8)
     assert noise_level(clean) < 1.0
-    assert smoothed_if_noisy(clean) is clean  # read as it is
+    assert not is_noisy(clean)  # read as it is
     noisy = np.clip(paper + rng.normal(0, 8, paper.shape), 0, 255).astype(np.uint8)
     assert noise_level(noisy) == pytest.approx(8, rel=0.2)
-    assert noise_level(noisy) > NOISY
-    smoothed = smoothed_if_noisy(noisy)
-    assert noise_level(smoothed) < NOISY
+    assert noise_level(noisy) > NOISY and is_noisy(noisy)
+    assert noise_level(smoothed(noisy)) < NOISY
+    drawing = np.zeros((28, 28), np.uint8)  # an 8 drawn at MNIST's size: stroke edges over half of it
+    cv2.circle(drawing, (14, 9), 4, 255, 3, cv2.LINE_AA)
+    cv2.circle(drawing, (14, 19), 5, 255, 3, cv2.LINE_AA)
+    assert noise_level(drawing) > NOISY  # its edges pass for noise...
+    assert not is_noisy(drawing)  # ...but a flat canvas has none
 
 
 @pytest.mark.parametrize("seed", [6, 9])
