@@ -673,7 +673,7 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
         if noisy:
             gray = smoothed(gray)
         hint, ink = learn_page(gray, rescale, noisy)
-    elif hint.noisy:
+    elif hint.noisy and ink is None:  # an ink map given was made from the smoothed page
         gray = smoothed(gray)
     if hint.factor != 1.0:
         size = working_size(gray.shape, hint.factor)
