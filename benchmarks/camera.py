@@ -32,7 +32,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -43,40 +42,24 @@ sys.path.insert(0, str(ROOT))
 from run import DEFAULT_MNIST, glyph_sources, scenes_for  # noqa: E402
 
 from recognizer.classify import load_classifier  # noqa: E402
+from recognizer.degrade import darkened, defocused, exposed, noisy, shaken  # noqa: E402
 from recognizer.matching import Tally  # noqa: E402
 from recognizer.pipeline import Recognizer  # noqa: E402
 
 SHAKE = 9  # pixels of sideways motion
 FOCUS = 2.0  # pixels: the out-of-focus blur's standard deviation
-SAVED_QUALITY = 85  # the JPEG quality a noisy picture is saved at
-
-
-def _exposed(image: np.ndarray, gain: float) -> np.ndarray:
-    return np.clip(image.astype(np.float32) * gain, 0, 255).astype(np.uint8)
-
-
-def _noisy(image: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
-    noisy = np.clip(image + rng.normal(0, sigma, image.shape), 0, 255).astype(np.uint8)
-    ok, data = cv2.imencode(".jpg", noisy, [cv2.IMWRITE_JPEG_QUALITY, SAVED_QUALITY])
-    return cv2.imdecode(data, cv2.IMREAD_COLOR)
-
-
-def _shaken(image: np.ndarray) -> np.ndarray:
-    kernel = np.zeros((SHAKE, SHAKE), np.float32)
-    kernel[SHAKE // 2, :] = 1.0 / SHAKE
-    return cv2.filter2D(image, -1, kernel)
 
 
 EFFECTS: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = {
     "none": lambda image, rng: image,
-    "dim": lambda image, rng: _exposed(image, 0.5),
-    "dark": lambda image, rng: _exposed(image, 0.3),
-    "gamma": lambda image, rng: (255.0 * (image / 255.0) ** 2.2).astype(np.uint8),
-    "bright": lambda image, rng: _exposed(image, 1.3),
-    "noise10": lambda image, rng: _noisy(image, 10.0, rng),
-    "noise20": lambda image, rng: _noisy(image, 20.0, rng),
-    "shake": lambda image, rng: _shaken(image),
-    "focus": lambda image, rng: cv2.GaussianBlur(image, (0, 0), FOCUS),
+    "dim": lambda image, rng: exposed(image, 0.5),
+    "dark": lambda image, rng: exposed(image, 0.3),
+    "gamma": lambda image, rng: darkened(image, 2.2),
+    "bright": lambda image, rng: exposed(image, 1.3),
+    "noise10": lambda image, rng: noisy(image, 10.0, rng),
+    "noise20": lambda image, rng: noisy(image, 20.0, rng),
+    "shake": lambda image, rng: shaken(image, SHAKE),
+    "focus": lambda image, rng: defocused(image, FOCUS),
 }
 
 
