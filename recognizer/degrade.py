@@ -4,9 +4,9 @@ Users' photos are not taken by a steady hand in good light. These effects are
 applied to a whole generated scene after it is made, so its truth (each
 digit's box and label) stays exact: a blur widens a box by a few pixels, far
 less than the matching's IoU allows. ``benchmarks/camera.py`` reads the
-scene benchmark's photos under fixed doses of each; ``recognizer.harvest``
-gives a share of its training scenes a random one (``poor_camera``), so that
-the model learns the crops a shaken or blurred photo makes.
+scene benchmark's photos under fixed doses of each. (A model taught on
+harvested scenes given random doses of these read shaken photos only half a
+point better, and was not kept: ``benchmarks/RESULTS.md``, 2026-11-23.)
 """
 
 from __future__ import annotations
@@ -15,13 +15,6 @@ import cv2
 import numpy as np
 
 SAVED_QUALITY = 85  # the JPEG quality a phone saves a noisy picture at
-
-# ``poor_camera``'s doses: each drawn uniformly from its range.
-SHAKE_LENGTHS = (3, 13)  # pixels of motion, at any angle
-FOCUS_SIGMAS = (0.8, 2.5)  # pixels: an out-of-focus blur's standard deviation
-NOISE_SIGMAS = (5.0, 20.0)  # grey levels of sensor noise a channel, then saved as JPEG
-GAINS = (0.3, 0.6)  # the share of the light a dim picture is exposed at
-GAMMAS = (1.5, 2.4)  # midtones darkened, as in a picture exposed for a window
 
 
 def exposed(image: np.ndarray, gain: float) -> np.ndarray:
@@ -58,20 +51,3 @@ def defocused(image: np.ndarray, sigma: float) -> np.ndarray:
     """Out of focus: a Gaussian blur of ``sigma`` pixels."""
     return cv2.GaussianBlur(image, (0, 0), sigma)
 
-
-def poor_camera(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One of the effects above, at a random dose: a shake at any angle, a
-    blur, noise saved as JPEG, dim light, or darkened midtones. Blurs come
-    up twice as often as the rest, since it is their crops (smeared strokes,
-    neighbours run together) that the model has to learn; the reader's page
-    learning already evens out light and noise."""
-    effect = rng.choice(["shake", "shake", "focus", "focus", "noise", "dim", "gamma"])
-    if effect == "shake":
-        return shaken(image, int(rng.integers(SHAKE_LENGTHS[0], SHAKE_LENGTHS[1] + 1)), float(rng.uniform(0, 180)))
-    if effect == "focus":
-        return defocused(image, float(rng.uniform(*FOCUS_SIGMAS)))
-    if effect == "noise":
-        return noisy(image, float(rng.uniform(*NOISE_SIGMAS)), rng)
-    if effect == "dim":
-        return exposed(image, float(rng.uniform(*GAINS)))
-    return darkened(image, float(rng.uniform(*GAMMAS)))

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from recognizer.degrade import darkened, defocused, exposed, noisy, poor_camera, shaken
+from recognizer.degrade import darkened, defocused, exposed, noisy, shaken
 
 
 def _dot(size: int = 41) -> np.ndarray:
@@ -45,12 +45,3 @@ def test_noise_is_saved_as_a_picture_of_the_same_shape(shape):
     assert grainy.shape == shape and grainy.dtype == np.uint8
     assert 5.0 < grainy.astype(float).std() < 12.0
 
-
-def test_a_poor_camera_is_seeded_and_changes_the_picture():
-    page = np.full((120, 160, 3), 200, np.uint8)
-    page[40:80, 60:70] = 40  # a stroke
-    pictures = [poor_camera(page, np.random.default_rng(seed)) for seed in range(12)]
-    again = [poor_camera(page, np.random.default_rng(seed)) for seed in range(12)]
-    assert all(np.array_equal(a, b) for a, b in zip(pictures, again))
-    assert all(p.shape == page.shape and p.dtype == np.uint8 for p in pictures)
-    assert all(not np.array_equal(p, page) for p in pictures)
