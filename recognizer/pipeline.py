@@ -151,18 +151,22 @@ class Recognizer:
             turned_size = (height, width) if turns % 2 else (width, height)
             turned = cv2.rotate(image, CLOCKWISE[turns % 4])
             return self.read_array(turned, source, hint, turned_size).turned_back(turns)
+
+        def detected(hint: PageHint | None, tilt: float = 0.0, ink: np.ndarray | None = None) -> Detection:
+            detection = detect(image, source, hint, self.rescale, tilt, ink)
+            detection.scale *= width / image.shape[1]  # file pixels per working pixel
+            return detection
+
         try:
-            detection = detect(image, source, hint, self.rescale)
+            detection = detected(hint)
         except RecognizerError as exc:
             self.last_hint = None
             return Reading(source=source, width=width, height=height, error=exc.message)
-        detection.scale *= width / image.shape[1]  # file pixels per working pixel
         self.last_hint = detection.hint
         digits, rejected, marks = self._classify(detection)
         tilt = row_tilt(digits) if level else None
         if tilt is not None and abs(tilt) >= LEVEL_TILT:
-            detection = detect(image, source, detection.hint, self.rescale, tilt, detection.ink)
-            detection.scale *= width / image.shape[1]
+            detection = detected(detection.hint, tilt, detection.ink)
             digits, rejected, marks = self._classify(detection)
         lines, out_of_size = set_apart_out_of_size(_group(digits, marks, detection))
         alone = not rejected and not out_of_size  # nothing else in the picture was looked at
