@@ -678,17 +678,18 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
     if hint.factor != 1.0:
         size = working_size(gray.shape, hint.factor)
         scale *= gray.shape[1] / size[0]
-        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+        if ink is None:  # an ink map given is at this size already
+            gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
     # The look that counts uses a window fitted to the pen: a few stroke widths
     # wide, so shadows and stains wider than that stay part of the paper.
     if ink is None:
         ink, _ = ink_map(gray, hint.dark_ink, window=hint.window, page=hint.page, canvas=hint.canvas)
     threshold = choose_threshold(ink)
     dark_ink = hint.dark_ink
-    colour = colourfulness(image, gray.shape)
-    shape, page, unlevel = gray.shape, hint.page, None
+    colour = colourfulness(image, ink.shape)
+    shape, page, unlevel = ink.shape, hint.page, None
     if tilt:
-        turn, size = _levelling(gray.shape, tilt)
+        turn, size = _levelling(ink.shape, tilt)
         ink = cv2.warpAffine(ink, turn, size, flags=cv2.INTER_LINEAR, borderValue=0)
         if colour is not None:
             colour = cv2.warpAffine(colour, turn, size, flags=cv2.INTER_LINEAR, borderValue=0)
