@@ -15,6 +15,10 @@ these done to the finished picture, so the truth stays exact:
 - ``noise10``, ``noise20``: sensor noise of that standard deviation (grey
   levels) on each channel, then JPEG at 85, as a phone saves it;
 - ``shake``: a 9-pixel sideways motion blur;
+- ``shake_noise``: the same shake, then sensor noise of 10 grey levels and
+  JPEG at 85, in the order a camera adds them (``shake`` smears the scene's
+  own noise and JPEG artefacts along with the ink, a blur cleaner than a
+  camera's: one whose smear can be measured and undone, see RESULTS);
 - ``focus``: out of focus (a Gaussian blur of 2 pixels).
 
 Prints, for each effect, the end-to-end F1 (matched at IoU >= 0.5 and
@@ -59,6 +63,7 @@ EFFECTS: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = {
     "noise10": lambda image, rng: noisy(image, 10.0, rng),
     "noise20": lambda image, rng: noisy(image, 20.0, rng),
     "shake": lambda image, rng: shaken(image, SHAKE),
+    "shake_noise": lambda image, rng: noisy(shaken(image, SHAKE), 10.0, rng),
     "focus": lambda image, rng: defocused(image, FOCUS),
 }
 
@@ -78,7 +83,7 @@ def main() -> None:
     scenes = list(scenes_for(kind, args.per_effect, glyph_sources(Path(args.data))))
     recognizer = Recognizer(load_classifier())
     print(f"{len(scenes)} {kind} scenes under each effect")
-    print(f"{'effect':>8s} {'e2e F1':>7s} {'numbers exact':>14s} {'det F1':>7s} {'median ms':>10s}")
+    print(f"{'effect':>11s} {'e2e F1':>7s} {'numbers exact':>14s} {'det F1':>7s} {'median ms':>10s}")
     for name in effects:
         tally, times = Tally(), []
         for index, scene in enumerate(scenes):
@@ -88,7 +93,7 @@ def main() -> None:
             times.append(time.perf_counter() - start)
             tally.add([d.box for d in reading.digits], [d.label for d in reading.digits],
                       scene.boxes, scene.labels, reading.numbers, scene.numbers)
-        print(f"{name:>8s} {tally.end_to_end[2]:7.3f} {tally.numbers_rate:8.3f} ({tally.numbers_exact}/{tally.numbers})"
+        print(f"{name:>11s} {tally.end_to_end[2]:7.3f} {tally.numbers_rate:8.3f} ({tally.numbers_exact}/{tally.numbers})"
               f" {tally.detection[2]:7.3f} {1000 * statistics.median(times):9.1f}")
 
 
