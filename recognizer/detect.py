@@ -645,7 +645,8 @@ def _levelling(shape: tuple[int, int], tilt: float) -> tuple[np.ndarray, tuple[i
 
 
 def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = None,
-           rescale: bool = True, tilt: float = 0.0, ink: np.ndarray | None = None) -> Detection:
+           rescale: bool = True, tilt: float = 0.0, ink: np.ndarray | None = None,
+           dark_ink: bool | None = None) -> Detection:
     """Find the digit-like marks in a BGR or grey image.
 
     ``hint`` (from an earlier frame's ``Detection.hint``) skips learning the
@@ -662,6 +663,8 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
     uncovers is paper in an ink map (0), while a picture's corners would
     have to be filled with what it does not hold. ``ink``: the page's ink
     map at working scale, if already made with ``hint`` (a first reading's).
+    ``dark_ink``: the polarity to read a page learnt anew in (no ``hint``);
+    None: judged from the picture.
     """
     gray, scale = working_copy(to_gray(image))
     if float(gray.max()) - float(gray.min()) < 8:
@@ -672,7 +675,7 @@ def detect(image: np.ndarray, source: str = "<image>", hint: PageHint | None = N
         noisy = is_noisy(gray)
         if noisy:
             gray = smoothed(gray)
-        hint, ink = learn_page(gray, rescale, noisy)
+        hint, ink = learn_page(gray, rescale, noisy, dark_ink)
     elif hint.noisy and ink is None:  # an ink map given was made from the smoothed page
         gray = smoothed(gray)
     if hint.factor != 1.0:

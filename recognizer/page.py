@@ -518,7 +518,8 @@ def _measure(ink: np.ndarray, page: np.ndarray | None,
     return again, cleared, on_sheet.astype(np.uint8)
 
 
-def learn_page(gray: np.ndarray, rescale: bool = True, noisy: bool = False) -> tuple[PageHint, np.ndarray | None]:
+def learn_page(gray: np.ndarray, rescale: bool = True, noisy: bool = False,
+               dark_ink: bool | None = None) -> tuple[PageHint, np.ndarray | None]:
     """Polarity, sheet, pen, digit height and working scale, from a quick look.
 
     The look is taken on a copy of at most ``LEARN_MAX_SIDE`` pixels a side:
@@ -530,11 +531,14 @@ def learn_page(gray: np.ndarray, rescale: bool = True, noisy: bool = False) -> t
     at (``gray``'s own when not ``rescale``). When that copy is the look
     itself, the look's last ink map is the one the page is read from, and is
     returned with the hint. ``noisy``: ``gray`` was smoothed for its noise
-    (``is_noisy``), as the next frames of its video are to be.
+    (``is_noisy``), as the next frames of its video are to be. ``dark_ink``:
+    the polarity, where it is known (a page read again the other way round);
+    None: judged from the picture (``is_dark_ink``).
     """
     step = min(1.0, LEARN_MAX_SIDE / max(gray.shape))
     look = gray if step == 1.0 else cv2.resize(gray, None, fx=step, fy=step, interpolation=cv2.INTER_AREA)
-    dark_ink = is_dark_ink(look)
+    if dark_ink is None:
+        dark_ink = is_dark_ink(look)
     canvas = _drawing_canvas(look)
     drawn = canvas is not None
     ink, page = ink_map(look, dark_ink, canvas=canvas)

@@ -5,8 +5,11 @@ import numpy as np
 import pytest
 
 from conftest import iou, overlapping_pair, tilted_page, touching_pair, two_on_a_rule
+from recognizer import page as page_module
+from recognizer import pipeline as pipeline_module
 from recognizer.pipeline import Recognizer
 from recognizer.synthetic import make_page
+from recognizer.types import Box, Digit, Line, Reading
 
 
 class CountingClassifier:
@@ -603,3 +606,58 @@ def test_rows_photographed_askew_are_read_upright(recognizer, degrees, seed):
     page = tilted_page(numbers, degrees, seed)
     assert recognizer.read_array(page).numbers == numbers
     assert recognizer.read_array(page, level=False).numbers != numbers
+
+
+
+@pytest.mark.parametrize("light_on_dark", [False, True])
+def test_a_page_whose_polarity_was_misjudged_is_read_again_the_other_way_round(recognizer, monkeypatch,
+                                                                             light_on_dark):
+    """Gamma can deepen a sheet's shadow until its polarity is misjudged (a
+    board with chalk taken for it); read inside out, almost nothing reads as
+    a digit, and the page is read again in the other polarity."""
+    page = make_page(["4071", "2586"], seed=3, light_on_dark=light_on_dark)
+    judged = []
+
+    def misjudged(gray: np.ndarray) -> bool:
+        judged.append(light_on_dark)
+        return light_on_dark  # the wrong way round: dark ink called light, and the other way
+    monkeypatch.setattr(page_module, "is_dark_ink", misjudged)
+    reading = recognizer.read_array(page.image)
+    assert judged == [light_on_dark], "the polarity was judged once, and then forced the other way"
+    assert reading.numbers == page.numbers
+    assert recognizer.last_hint.dark_ink is not light_on_dark  # a video's next frames: the right way round
+
+
+def test_a_frame_read_with_an_earlier_frames_hint_keeps_its_polarity(recognizer, monkeypatch):
+    """The second reading is for pictures read anew: a video's frames keep the
+    polarity their page was learnt in, even where a frame reads nothing."""
+    scribble = _zigzag(3, 90)  # rejected whole: nothing read, as a picture read inside out
+    recognizer.read_array(scribble)
+    hint = recognizer.last_hint
+    forced = []
+    real_detect = pipeline_module.detect
+
+    def spied(*args, **kwargs):
+        forced.append(args[6] if len(args) > 6 else kwargs.get("dark_ink"))
+        return real_detect(*args, **kwargs)
+    monkeypatch.setattr(pipeline_module, "detect", spied)
+    reading = recognizer.read_array(scribble, hint=hint)
+    assert pipeline_module._may_be_read_inside_out(reading)
+    assert forced == [None]
+
+
+@pytest.mark.parametrize("labels, confidence, kept", [
+    ([7, 2, 5, 9, 0, 4], 0.98, True),
+    ([1, 1, 1, 1, 7, 1], 0.98, False),  # bars of paper between strokes: 1s
+    ([7, 2, 5, 9, 0, 4], 0.80, False),  # read unsurely
+    ([7, 2], 0.98, False),  # not two digits more than the first reading
+])
+def test_the_other_polarity_is_kept_only_when_it_reads_clearly_better(labels, confidence, kept):
+    def reading(labels: list[int], confidence: float, rejected: int) -> Reading:
+        digits = [Digit(Box(30 * k, 0, 20, 30), label, confidence) for k, label in enumerate(labels)]
+        return Reading(source="page", width=640, height=480, lines=[Line(digits)],
+                       rejected=[Box(0, 100 + 10 * k, 5, 5) for k in range(rejected)])
+
+    first = reading([4], 0.9, rejected=12)
+    assert pipeline_module._may_be_read_inside_out(first)
+    assert pipeline_module._reads_better_inside_out(reading(labels, confidence, rejected=4), first) is kept
