@@ -441,7 +441,8 @@ def _digit_share(reading: Reading) -> float:
 
 def _may_be_read_inside_out(reading: Reading) -> bool:
     """Whether a reading may come from a picture read in the wrong polarity:
-    few digits (``INSIDE_OUT_DIGITS``) among many marks that did not read.
+    few digits (``INSIDE_OUT_DIGITS``) among many marks that did not read, or
+    nothing at all.
 
     The polarity is judged from the grey levels before anything is read
     (``page.is_dark_ink``), and a dark photo can fool it: a sheet whose

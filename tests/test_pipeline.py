@@ -608,7 +608,6 @@ def test_rows_photographed_askew_are_read_upright(recognizer, degrees, seed):
     assert recognizer.read_array(page, level=False).numbers != numbers
 
 
-
 @pytest.mark.parametrize("light_on_dark", [False, True])
 def test_a_page_whose_polarity_was_misjudged_is_read_again_the_other_way_round(recognizer, monkeypatch,
                                                                              light_on_dark):
@@ -655,7 +654,7 @@ def test_a_frame_read_with_an_earlier_frames_hint_keeps_its_polarity(recognizer,
 def test_the_other_polarity_is_kept_only_when_it_reads_clearly_better(labels, confidence, kept):
     def reading(labels: list[int], confidence: float, rejected: int) -> Reading:
         digits = [Digit(Box(30 * k, 0, 20, 30), label, confidence) for k, label in enumerate(labels)]
-        return Reading(source="page", width=640, height=480, lines=[Line(digits)],
+        return Reading(source="page", width=640, height=480, lines=[Line(tuple(digits))],
                        rejected=[Box(0, 100 + 10 * k, 5, 5) for k in range(rejected)])
 
     first = reading([4], 0.9, rejected=12)
