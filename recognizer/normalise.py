@@ -77,7 +77,13 @@ def normalise(ink: np.ndarray, box: Box, mask: np.ndarray, threshold: float) -> 
             digit = cv2.dilate(digit, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow + 1, grow + 1)))
     elif width > TARGET_STROKE * 2.2:
         shrink = int(round((width - TARGET_STROKE * 1.6) / scale))
-        if shrink >= 2:
+        # A mark that fills its box (a bar-like 1 in a broad pen; a solid
+        # block, such as a page read inside out can hold) is left as it is:
+        # its "stroke", measured on a boundary that the box's edges hide, can
+        # run to thousands of pixels, and a kernel wider than the mark would
+        # leave nothing of it (OpenCV crashed the process on one 35,000
+        # pixels wide).
+        if 2 <= shrink <= min(digit.shape):
             digit = cv2.erode(digit, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (shrink, shrink)))
 
     digit = _trim(deskew(digit))

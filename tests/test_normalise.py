@@ -61,3 +61,14 @@ def test_deskew_reduces_only_strong_slant():
     mild = _mark(slant=0.2).astype(np.float32) / 255
     assert abs(skew(deskew(strong))) < abs(skew(strong)) - 0.2
     assert np.array_equal(deskew(mild), mild)
+
+
+def test_a_solid_block_is_normalised_without_evening_out_a_pen_it_does_not_have():
+    """A block of ink filling its box (read inside out, a blank form's bar of
+    paper) measures a "stroke" thousands of pixels wide; the kernel that
+    would thin it to MNIST's pen crashed the process."""
+    block = np.ones((68, 262), bool)
+    assert stroke_width(block) > 1000  # the boundary along the box's edges is not counted
+    digit = normalise(np.full((68, 262), 200, np.uint8), Box(0, 0, 262, 68), block, 50.0)
+    assert digit.shape == (28, 28)
+    assert digit.max() == 1.0
