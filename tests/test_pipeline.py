@@ -625,11 +625,9 @@ def test_a_sheet_taken_for_a_board_is_read_again_as_ink_on_paper(recognizer, mon
     assert recognizer.last_hint.dark_ink  # a video's next frames: the right way round
 
 
-def test_a_board_taken_for_paper_is_not_read_again(recognizer, monkeypatch):
-    """Only a "board" is read again: blank paper (an empty form) reads nothing
-    either, and read inside out it cost up to half a second more."""
-    board = make_page(["4071", "2586"], seed=3, light_on_dark=True)
-    monkeypatch.setattr(page_module, "is_dark_ink", lambda gray: True)
+def _forced_polarities(monkeypatch) -> list:
+    """The polarity each ``detect`` call of the pipeline is told to read in
+    (None: judged from the picture), from here on."""
     forced = []
     real_detect = pipeline_module.detect
 
@@ -637,6 +635,15 @@ def test_a_board_taken_for_paper_is_not_read_again(recognizer, monkeypatch):
         forced.append(args[6] if len(args) > 6 else kwargs.get("dark_ink"))
         return real_detect(*args, **kwargs)
     monkeypatch.setattr(pipeline_module, "detect", spied)
+    return forced
+
+
+def test_a_board_taken_for_paper_is_not_read_again(recognizer, monkeypatch):
+    """Only a "board" is read again: blank paper (an empty form) reads nothing
+    either, and read inside out it cost up to half a second more."""
+    board = make_page(["4071", "2586"], seed=3, light_on_dark=True)
+    monkeypatch.setattr(page_module, "is_dark_ink", lambda gray: True)
+    forced = _forced_polarities(monkeypatch)
     reading = recognizer.read_array(board.image)
     assert pipeline_module._may_be_read_inside_out(reading)
     assert forced == [None]
@@ -646,15 +653,11 @@ def test_a_frame_read_with_an_earlier_frames_hint_keeps_its_polarity(recognizer,
     """The second reading is for pictures read anew: a video's frames keep the
     polarity their page was learnt in, even where a frame reads nothing."""
     scribble = _zigzag(3, 90)  # rejected whole: nothing read, as a picture read inside out
-    recognizer.read_array(scribble)
+    monkeypatch.setattr(page_module, "is_dark_ink", lambda gray: False)  # taken for a board
+    recognizer.read_array(scribble)  # read again as paper, and no better: still a board
     hint = recognizer.last_hint
-    forced = []
-    real_detect = pipeline_module.detect
-
-    def spied(*args, **kwargs):
-        forced.append(args[6] if len(args) > 6 else kwargs.get("dark_ink"))
-        return real_detect(*args, **kwargs)
-    monkeypatch.setattr(pipeline_module, "detect", spied)
+    assert not hint.dark_ink
+    forced = _forced_polarities(monkeypatch)
     reading = recognizer.read_array(scribble, hint=hint)
     assert pipeline_module._may_be_read_inside_out(reading)
     assert forced == [None]
