@@ -54,9 +54,9 @@ def test_turn_reads_a_page_lying_sideways_or_upside_down(photo, tmp_path, capsys
     _, page = photo
     sideways = tmp_path / "sideways.png"  # turned a quarter anticlockwise: a quarter clockwise stands it up
     cv2.imwrite(str(sideways), cv2.rotate(page.image, cv2.ROTATE_90_COUNTERCLOCKWISE))
-    assert main(["read", str(sideways), "--turn", "270", "--format", "jsonl"]) == 0
+    assert main(["read", str(sideways), "--turn", "270", "--format", "jsonl", "--no-save"]) == 0
     assert json.loads(capsys.readouterr().out)["lines"][0]["text"] != "2025"  # turned the wrong way
-    assert main(["read", str(sideways), "--turn", "90", "--format", "jsonl"]) == 0
+    assert main(["read", str(sideways), "--turn", "90", "--format", "jsonl", "--no-save"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert [line["text"] for line in record["lines"]] == ["2025", "314"]
     assert (record["width"], record["height"]) == page.image.shape[:2]  # the file's own size, turned
