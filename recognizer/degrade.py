@@ -50,4 +50,3 @@ def shaken(image: np.ndarray, length: int, angle: float = 0.0) -> np.ndarray:
 def defocused(image: np.ndarray, sigma: float) -> np.ndarray:
     """Out of focus: a Gaussian blur of ``sigma`` pixels."""
     return cv2.GaussianBlur(image, (0, 0), sigma)
-

@@ -44,4 +44,3 @@ def test_noise_is_saved_as_a_picture_of_the_same_shape(shape):
     grainy = noisy(flat, 10.0, np.random.default_rng(0))
     assert grainy.shape == shape and grainy.dtype == np.uint8
     assert 5.0 < grainy.astype(float).std() < 12.0
-
