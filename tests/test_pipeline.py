@@ -1,5 +1,7 @@
 """The whole pipeline with the shipped model, on synthetic pages."""
 
+import inspect
+
 import cv2
 import numpy as np
 import pytest
@@ -630,9 +632,10 @@ def _forced_polarities(monkeypatch) -> list:
     (None: judged from the picture), from here on."""
     forced = []
     real_detect = pipeline_module.detect
+    signature = inspect.signature(real_detect)
 
     def spied(*args, **kwargs):
-        forced.append(args[6] if len(args) > 6 else kwargs.get("dark_ink"))
+        forced.append(signature.bind(*args, **kwargs).arguments.get("dark_ink"))  # however it was passed
         return real_detect(*args, **kwargs)
     monkeypatch.setattr(pipeline_module, "detect", spied)
     return forced
